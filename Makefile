@@ -1,0 +1,80 @@
+# The two commands: `make run` and `make test`. Everything they need is installed from here.
+PYTHON_BOOT ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+CHROMIUM := /usr/lib/chromium/chromium
+APT_GET := $(shell command -v apt-get 2>/dev/null)
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+
+.PHONY: run test install install-dev messages browser lint worker beat serve migrate seed lock makemessages clean
+
+run: install messages migrate seed serve
+
+$(PY):
+	@$(PYTHON_BOOT) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed"; exit 1; }
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements/base.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements/base.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements/dev.txt requirements/base.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	$(PY) -m pip check
+	@touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# gettext's msgfmt compiles the catalogs; install it where it is missing.
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { [ -n "$(APT_GET)" ] && $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gettext; }
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+
+# Debian's Chromium (+ CJK fonts) for the browser tests: Playwright cannot download its own here.
+browser:
+	@if [ ! -x $(CHROMIUM) ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+
+seed: $(VENV)/.installed
+	$(PY) manage.py seed_demo
+
+serve: $(VENV)/.installed
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install-dev messages browser lint
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check --fail-level WARNING
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Production-style processes (need REDIS_URL).
+worker: $(VENV)/.installed
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: $(VENV)/.installed
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+makemessages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --no-obsolete --add-location=file
+
+lock:
+	rm -rf /tmp/shanxin-lock && $(PYTHON_BOOT) -m venv /tmp/shanxin-lock
+	/tmp/shanxin-lock/bin/pip install --quiet -r requirements/base.in
+	( echo '# Exact pins of requirements/base.in and everything it pulls in. Regenerate with `make lock`.'; \
+	  /tmp/shanxin-lock/bin/pip freeze --exclude pip --exclude setuptools ) > requirements/base.txt
+	/tmp/shanxin-lock/bin/pip install --quiet -r requirements/dev.in
+	( echo '# Exact pins of requirements/dev.in on top of base.txt. Regenerate with `make lock`.'; echo '-r base.txt'; \
+	  /tmp/shanxin-lock/bin/pip freeze --exclude pip --exclude setuptools | grep -vxF -f requirements/base.txt ) > requirements/dev.txt
+
+clean:
+	rm -rf $(VENV) staticfiles .test-db* .test-media

@@ -1,0 +1,48 @@
+"""Read models for charity pages. Each function documents how many queries it costs."""
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from .models import Invitation, Membership, Organization, User
+
+
+def memberships_for_user(*, user: User) -> QuerySet[Membership]:
+    """One query: the user's memberships with their organizations."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+
+
+def open_invitations_for_user(*, user: User) -> QuerySet[Invitation]:
+    """One query: invitations addressed to the user's email that can still be accepted."""
+    return Invitation.objects.filter(
+        email__iexact=user.email,
+        accepted_at=None,
+        revoked_at=None,
+        expires_at__gt=timezone.now(),
+    ).select_related("organization", "invited_by")
+
+
+def organization_members(*, organization: Organization) -> QuerySet[Membership]:
+    """One query: members with their users, owners first."""
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by("role", "user__email")
+    )
+
+
+def organization_open_invitations(*, organization: Organization) -> QuerySet[Invitation]:
+    """One query: invitations not yet accepted, revoked or expired."""
+    return organization.invitations.filter(
+        accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+    ).select_related("invited_by")
+
+
+def verified_organizations() -> QuerySet[Organization]:
+    """One query: organizations a visitor may see as verified, with their member counts."""
+    return Organization.objects.filter(verified_at__isnull=False).annotate(
+        member_count=Count("memberships")
+    )

@@ -1,0 +1,64 @@
+import pytest
+from allauth.account.models import EmailAddress
+from django.apps import apps
+from django.core.management import call_command
+from wagtail.models import Page, Site
+
+from charity.models import Membership, Organization, Role, User
+from charity.permissions import can
+
+pytestmark = pytest.mark.django_db
+
+OUR_APPS = ("charity", "volunteers", "cms", "wagtailcore", "account")
+
+
+def snapshot() -> dict:
+    """Every row of every model of our apps (and the page tree and addresses), as values."""
+    rows = {}
+    for model in apps.get_models():
+        if model._meta.app_label in OUR_APPS:
+            rows[model._meta.label] = sorted(map(repr, model.objects.values()))
+    return rows
+
+
+def test_seed_demo_is_idempotent(capsys):
+    call_command("seed_demo")
+    first = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == first
+
+
+def test_seed_demo_creates_verified_organizations_and_one_user_per_role(capsys):
+    call_command("seed_demo")
+    output = capsys.readouterr().out
+    verified = Organization.objects.filter(verified_at__isnull=False)
+    assert verified.count() >= 2
+    assert Organization.objects.filter(verified_at__isnull=True).exists()  # shows the pending state
+    organization = verified.first()
+    for role in Role:
+        member = Membership.objects.filter(organization=organization, role=role).first()
+        assert member is not None, role
+        assert member.user.email in output
+    assert User.objects.filter(is_superuser=True).exists()
+    assert "shanxin-demo-2026" in output
+    # The demo accounts are usable at once: verified addresses, working roles.
+    owner = Membership.objects.get(organization=organization, role=Role.OWNER).user
+    assert EmailAddress.objects.get(user=owner).verified
+    assert can(owner, "membership.manage", organization)
+    assert owner.check_password("shanxin-demo-2026")
+
+
+def test_seed_demo_publishes_the_home_page_in_both_languages(client):
+    call_command("seed_demo")
+    site = Site.objects.get(is_default_site=True)
+    assert {
+        page.locale.language_code for page in site.root_page.get_translations(inclusive=True)
+    } == {"zh-hans", "en"}
+    assert not Page.objects.filter(title__startswith="Welcome to your new Wagtail site").exists()
+    chinese = client.get("/zh-hans/")
+    english = client.get("/en/")
+    assert chinese.status_code == english.status_code == 200
+    assert "每一份善意" in chinese.content.decode()
+    assert "Every act of kindness" in english.content.decode()
+    assert '<html lang="zh-hans"' in chinese.content.decode()
+    assert '<html lang="en"' in english.content.decode()

@@ -1,0 +1,53 @@
+import factory
+from allauth.account.models import EmailAddress
+
+from charity.models import Membership, Organization, Role, User
+from charity.validators import credit_code_check_character
+
+PASSWORD = "correct-horse-battery-42"
+
+
+def valid_credit_code(n: int) -> str:
+    first_17 = f"53110000MJ{n:07d}"
+    return first_17 + credit_code_check_character(first_17)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    display_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        """Users have a verified primary address unless built with verified=False."""
+        self.save()
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Relief Foundation {n}")
+    slug = factory.Sequence(lambda n: f"relief-{n}")
+    credit_code = factory.Sequence(valid_credit_code)
+    contact_email = factory.Sequence(lambda n: f"contact{n}@relief.example.org")
+    verified_by = factory.SubFactory(UserFactory, is_staff=True, is_superuser=True)
+    verified_at = factory.Faker("date_time_this_year", tzinfo=__import__("datetime").UTC)
+
+    class Params:
+        unverified = factory.Trait(verified_by=None, verified_at=None)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Role.EDITOR
