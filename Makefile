@@ -57,7 +57,8 @@ test: install-dev messages browser lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check --fail-level WARNING
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Production-style processes (need REDIS_URL).
+# Production-style processes, against this machine's Redis unless REDIS_URL says otherwise.
+worker beat: export REDIS_URL ?= redis://127.0.0.1:6379/0
 worker: $(VENV)/.installed
 	$(BIN)/celery -A config worker --loglevel=INFO
 

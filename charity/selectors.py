@@ -1,9 +1,9 @@
 """Read models for charity pages. Each function documents how many queries it costs."""
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
-from .models import Invitation, Membership, Organization, User
+from .models import Invitation, Membership, Organization, Role, User
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -26,11 +26,15 @@ def open_invitations_for_user(*, user: User) -> QuerySet[Invitation]:
 
 
 def organization_members(*, organization: Organization) -> QuerySet[Membership]:
-    """One query: members with their users, owners first."""
+    """One query: members with their users, in the order of Role (owners first)."""
+    role_order = Case(
+        *(When(role=role, then=Value(position)) for position, role in enumerate(Role.values)),
+        output_field=IntegerField(),
+    )
     return (
         Membership.objects.filter(organization=organization)
         .select_related("user")
-        .order_by("role", "user__email")
+        .order_by(role_order, "user__email")
     )
 
 

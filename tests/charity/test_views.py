@@ -124,3 +124,10 @@ def test_dashboard_lists_memberships_and_invitations(client, organization, owner
     response = client.get("/en/me/")
     assert response.status_code == 200
     assert organization.name in response.content.decode()
+
+
+def test_members_are_listed_owners_first(client, organization, owner, member_of):
+    member_of(organization, Role.COORDINATOR, email="aaa@example.org")
+    client.force_login(owner)
+    members = list(client.get(members_url(organization)).context["members"])
+    assert members[0].user == owner
