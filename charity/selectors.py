@@ -1,9 +1,12 @@
 """Read models for charity pages. Each function documents how many queries it costs."""
 
+import datetime
+from dataclasses import dataclass
+
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
-from .models import Invitation, Membership, Organization, Role, User
+from .models import Invitation, Membership, Organization, Project, ProjectStatus, Role, User
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -49,4 +52,49 @@ def verified_organizations() -> QuerySet[Organization]:
     """One query: organizations a visitor may see as verified, with their member counts."""
     return Organization.objects.filter(verified_at__isnull=False).annotate(
         member_count=Count("memberships")
+    )
+
+
+@dataclass(frozen=True)
+class ProjectTotals:
+    """A project's money as the public sees it, in minor units of `currency`."""
+
+    goal: int
+    raised: int
+    donors: int
+    currency: str
+    ends_at: datetime.datetime
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.raised * 100 // self.goal) if self.goal else 0
+
+    @property
+    def days_left(self) -> int:
+        remaining = self.ends_at - timezone.now()
+        return max(0, remaining.days + (1 if remaining.seconds else 0))
+
+
+def project_totals(*, projects) -> dict[int, ProjectTotals]:
+    """Project id → totals, for already-loaded projects, in one query whatever their number.
+
+    Raised amounts and donor counts are sums over received money. The platform records no
+    donations yet (the donations capability adds them to this query), so every sum is zero.
+    """
+    return {
+        project.pk: ProjectTotals(
+            goal=project.goal_amount,
+            raised=0,
+            donors=0,
+            currency=project.currency,
+            ends_at=project.fundraising_ends_at,
+        )
+        for project in projects
+    }
+
+
+def public_projects() -> QuerySet[Project]:
+    """Projects visible to the public: of verified organizations, past draft."""
+    return Project.objects.filter(organization__verified_at__isnull=False).exclude(
+        status=ProjectStatus.DRAFT
     )

@@ -5,7 +5,12 @@ from django.http import HttpResponse
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
+
+from cms.feeds import ProjectUpdatesFeed
+from cms.sitemaps import AllLanguagesSitemap
+from cms.views import robots_txt
 
 
 def healthz(request):
@@ -14,6 +19,8 @@ def healthz(request):
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": AllLanguagesSitemap}}, name="sitemap"),
     path("django-admin/", admin.site.urls),
     path("cms-admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
@@ -26,6 +33,7 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
+    path("feeds/updates/", ProjectUpdatesFeed(), name="updates_feed"),
     path("", include("charity.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,

@@ -35,3 +35,20 @@ def owner(organization, member_of):
 @pytest.fixture
 def platform_admin(db):
     return UserFactory(is_staff=True, is_superuser=True)
+
+
+def _flushes_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    return transactional or "live_server" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the tests that flush the database (browser and worker tests) last.
+
+    pytest-django orders them so, but pytest-playwright reorders items after it; a flush removes
+    rows that migrations created (Wagtail's root page, the beneficiary groups) for every test
+    that would run after it.
+    """
+    items.sort(key=_flushes_database)

@@ -1,7 +1,10 @@
+import datetime
+
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
-from charity.models import Membership, Organization, Role, User
+from charity.models import Membership, Organization, Project, ProjectStatus, Role, User
 from charity.validators import credit_code_check_character
 
 PASSWORD = "correct-horse-battery-42"
@@ -38,7 +41,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     credit_code = factory.Sequence(valid_credit_code)
     contact_email = factory.Sequence(lambda n: f"contact{n}@relief.example.org")
     verified_by = factory.SubFactory(UserFactory, is_staff=True, is_superuser=True)
-    verified_at = factory.Faker("date_time_this_year", tzinfo=__import__("datetime").UTC)
+    verified_at = factory.Faker("date_time_this_year", tzinfo=datetime.UTC)
 
     class Params:
         unverified = factory.Trait(verified_by=None, verified_at=None)
@@ -51,3 +54,25 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
     role = Role.EDITOR
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Relief project {n}")
+    goal_amount = 10_000_000
+    currency = "CNY"
+    fundraising_starts_at = factory.LazyFunction(
+        lambda: timezone.now() - datetime.timedelta(days=1)
+    )
+    fundraising_ends_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+    region = "510107"
+    status = ProjectStatus.FUNDRAISING
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create:
+            self.beneficiary_groups.set(extracted or ["orphans"])

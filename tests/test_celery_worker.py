@@ -41,7 +41,7 @@ def redis_server():
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_sends_an_invitation_and_records_it(redis_server, organization, owner):
     invitation = Invitation.objects.create(
         organization=organization, email="worker@example.org", role=Role.EDITOR, invited_by=owner

@@ -1,4 +1,5 @@
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,14 @@ def test_every_marked_string_is_in_the_chinese_catalog(tmp_path, monkeypatch):
 def test_compiled_catalog_is_used(english, chinese):
     with translation.override("zh-hans"):
         assert translation.gettext(english) == chinese
+
+
+def test_translations_keep_every_placeholder():
+    """A translation that drops or invents a %(name)s placeholder breaks the page that uses it."""
+    result = subprocess.run(
+        ["msgfmt", "--check-format", "-o", "/dev/null", str(CATALOG)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

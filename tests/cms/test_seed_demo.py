@@ -1,6 +1,7 @@
 import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
+from django.core import serializers
 from django.core.management import call_command
 from wagtail.models import Page, Site
 
@@ -9,16 +10,16 @@ from charity.permissions import can
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("charity", "volunteers", "cms", "wagtailcore", "account")
+OUR_APPS = ("charity", "volunteers", "cms", "wagtailcore", "wagtailimages", "account")
 
 
 def snapshot() -> dict:
-    """Every row of every model of our apps (and the page tree and addresses), as values."""
-    rows = {}
-    for model in apps.get_models():
-        if model._meta.app_label in OUR_APPS:
-            rows[model._meta.label] = sorted(map(repr, model.objects.values()))
-    return rows
+    """Every row of every model of our apps (and the page tree and addresses), serialized."""
+    return {
+        model._meta.label: serializers.serialize("json", model.objects.order_by("pk"))
+        for model in apps.get_models()
+        if model._meta.app_label in OUR_APPS
+    }
 
 
 def test_seed_demo_is_idempotent(capsys):

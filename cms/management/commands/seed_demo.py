@@ -10,6 +10,8 @@ from charity.models import Membership, Organization, Role, User
 from charity.validators import credit_code_check_character
 from cms.services import site_home_ensure
 
+from ._demo_pages import seed_pages
+
 DEMO_PASSWORD = "shanxin-demo-2026"
 
 HOME = {
@@ -137,7 +139,8 @@ class Command(BaseCommand):
                 rows.append(
                     (email, role.value if role else "—", organizations[slug].name if slug else "—")
                 )
-            site_home_ensure(translations=HOME)
+            home = site_home_ensure(translations=HOME)
+            seed_pages(home=home, organizations=organizations)
         self._print_accounts(rows)
 
     def _user(self, email: str, display_name: str, *, superuser: bool = False) -> User:
