@@ -5,14 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 def site_chrome(request):
-    """The header's navigation and language links. Later capabilities add their sections here."""
+    """The account menu and the language links (the sections come from cms.context_processors)."""
     language = translation.get_language()
     path = request.get_full_path()
     authenticated = getattr(request, "user", None) and request.user.is_authenticated
     return {
-        "nav_items": [
-            {"label": _("Home"), "url": f"/{language}/"},
-        ],
         "account_nav_items": [
             {"label": _("My organizations"), "url": reverse("charity:dashboard")},
             {"label": _("Preferences"), "url": reverse("charity:preferences")},

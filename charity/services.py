@@ -1,4 +1,4 @@
-"""Every change to organizations, memberships and invitations. One transaction per function."""
+"""Every change to organizations, memberships, invitations and projects. One transaction each."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -23,7 +23,13 @@ from .models import (
     User,
 )
 from .permissions import _has_verified_email, forget_cached_roles, require
+from .signals import membership_changed, organization_unverified, organization_verified
 from .validators import normalize_credit_code
+
+
+def _announce(signal, organization: Organization) -> None:
+    """Tell other layers (the CMS) once the change has committed."""
+    transaction.on_commit(lambda: signal.send(sender=Organization, organization=organization))
 
 
 def _full_clean(instance, **kwargs) -> None:
@@ -83,6 +89,7 @@ def organization_verify(*, actor: User, organization: Organization) -> Organizat
     organization.verified_at = timezone.now()
     organization.verified_by = actor
     organization.save(update_fields=["verified_at", "verified_by"])
+    _announce(organization_verified, organization)
     return organization
 
 
@@ -95,6 +102,7 @@ def organization_unverify(*, actor: User, organization: Organization) -> Organiz
     organization.verified_at = None
     organization.verified_by = None
     organization.save(update_fields=["verified_at", "verified_by"])
+    _announce(organization_unverified, organization)
     return organization
 
 
@@ -112,6 +120,7 @@ def _membership_add(*, organization: Organization, user: User, role: str) -> Mem
             code="duplicate_membership",
         ) from None
     forget_cached_roles(user)
+    _announce(membership_changed, organization)
     return membership
 
 
@@ -149,6 +158,7 @@ def membership_change_role(*, actor: User, membership: Membership, role: str) ->
     membership.role = role
     membership.save(update_fields=["role"])
     forget_cached_roles(membership.user)
+    _announce(membership_changed, membership.organization)
     return membership
 
 
@@ -160,6 +170,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         _ensure_another_owner(membership)
     membership.delete()
     forget_cached_roles(membership.user)
+    _announce(membership_changed, membership.organization)
 
 
 def invitation_create(

@@ -27,6 +27,7 @@ from charity.models import Project
 from charity.selectors import verified_organizations
 
 from .blocks import StoryBlock
+from .forms import CharityProjectPageForm, OrganizationPageForm
 from .search import index_text
 
 
@@ -142,6 +143,7 @@ class OrganizationPage(Page):
 
     parent_page_types = ["cms.OrganizationIndexPage"]
     subpage_types = ["cms.ProjectIndexPage"]
+    base_form_class = OrganizationPageForm
 
     class Meta:
         verbose_name = _("organization page")
@@ -246,6 +248,7 @@ class CharityProjectPage(Page):
 
     parent_page_types = ["cms.ProjectIndexPage"]
     subpage_types = ["cms.ProjectUpdatePage"]
+    base_form_class = CharityProjectPageForm
 
     class Meta:
         verbose_name = _("charity project page")

@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "charity.context_processors.site_chrome",
+                "cms.context_processors.navigation",
             ],
         },
     },

@@ -35,3 +35,11 @@ def test_project_page_has_description_and_open_graph(client, site):
     body = client.get(page.url).content.decode()
     assert '<meta name="description" content="为低保家庭送冬衣">' in body
     assert '<meta property="og:title" content="冬衣">' in body
+
+
+def test_header_links_to_the_published_sections_and_follows_unpublishing(client, site):
+    body = client.get("/zh-hans/").content.decode()
+    assert 'href="/zh-hans/projects/"' in body
+    assert 'href="/zh-hans/organizations/"' in body
+    site.index.unpublish()
+    assert 'href="/zh-hans/projects/"' not in client.get("/zh-hans/").content.decode()

@@ -15,10 +15,10 @@ from charity.models import Membership, Project, ProjectStatus, Role
 from cms.models import (
     CharityProjectPage,
     OrganizationIndexPage,
-    OrganizationPage,
     ProjectIndexPage,
     ProjectUpdatePage,
 )
+from cms.workspaces import organization_workspace_sync
 
 from ._demo_images import demo_picture
 from ._demo_projects import DRAFT_PROJECT, PROJECTS
@@ -105,26 +105,19 @@ def seed_pages(*, home, organizations) -> None:
 
     indexes = {}
     for slug, organization in organizations.items():
-        if not organization.is_verified:
+        workspace = organization_workspace_sync(organization=organization)
+        if workspace is None:
             continue  # its public page waits for verification
-        org_page, _ = _child(
-            org_index,
-            OrganizationPage,
-            title=organization.name,
-            slug=slug,
-            organization=organization,
-            intro=organization.description.split(" ")[0],
-        )
-        _translate(org_page, english, intro=ORG_INTROS[slug])
-        index, _ = _child(
-            org_page,
-            ProjectIndexPage,
-            title=f"{organization.name}的项目",
-            slug="projects",
-            intro="",
-        )
-        _translate(index, english, title=f"Projects of {organization.name}")
-        indexes[slug] = index
+        for page in workspace.pages:
+            intro = (
+                ORG_INTROS[slug]
+                if page.locale == english
+                else organization.description.split(" ")[0]
+            )
+            if page.intro != intro:
+                page.intro = intro
+                _publish(page)
+        indexes[slug] = ProjectIndexPage.objects.child_of(workspace.pages[0]).get()
 
     now = timezone.now()
     for number, spec in enumerate(PROJECTS):
