@@ -29,13 +29,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def screenshot(request, page):
-    """screenshot("name") saves the page as it looks now, for a person to look at."""
+def screenshot(request):
+    """screenshot("name", page) saves the page as it looks now, for a person to look at."""
     folder = SCREENSHOTS / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
     counter = iter(range(1, 1000))
 
-    def take(name: str) -> Path:
+    def take(name: str, page) -> Path:
         path = folder / f"{next(counter):02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
