@@ -49,6 +49,35 @@ def pytest_collection_modifyitems(items):
 
     pytest-django orders them so, but pytest-playwright reorders items after it; a flush removes
     rows that migrations created (Wagtail's root page, the beneficiary groups) for every test
-    that would run after it.
+    that would run after it. Those tests restore the rows themselves (`migrated_rows`).
     """
     items.sort(key=_flushes_database)
+
+
+def restore_migration_rows() -> None:
+    """Recreate the rows that migrations insert (Wagtail's root page and collection, the
+    content locales, the beneficiary groups) after a transactional test flushed them."""
+    from django.conf import settings
+    from wagtail.models import Collection, Locale, Page
+
+    from charity.models import BeneficiaryGroup, BeneficiaryGroupCode
+
+    for code, _name in settings.LANGUAGES:
+        Locale.objects.get_or_create(language_code=code)
+    if Page.get_first_root_node() is None:
+        Page.add_root(
+            instance=Page(
+                title="Root",
+                slug="root",
+                locale=Locale.objects.get(language_code=settings.LANGUAGE_CODE),
+            )
+        )
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    for code in BeneficiaryGroupCode.values:
+        BeneficiaryGroup.objects.get_or_create(code=code)
+
+
+@pytest.fixture
+def migrated_rows(transactional_db):
+    restore_migration_rows()

@@ -41,7 +41,8 @@ def redis_server():
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migrated_rows")
 def test_a_real_worker_sends_an_invitation_and_records_it(redis_server, organization, owner):
     invitation = Invitation.objects.create(
         organization=organization, email="worker@example.org", role=Role.EDITOR, invited_by=owner

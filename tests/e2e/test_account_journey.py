@@ -7,7 +7,11 @@ from playwright.sync_api import Page, expect
 from cms.management.commands.seed_demo import HOME
 from cms.services import site_home_ensure
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migrated_rows"),
+]
 
 PASSWORD = "a-long-and-unusual-passphrase-7"
 

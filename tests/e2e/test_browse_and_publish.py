@@ -17,11 +17,15 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migrated_rows"),
+]
 
 
 @pytest.fixture
-def published_site():
+def published_site(migrated_rows):
     organization = OrganizationFactory(name="山川儿童中心")
     site = Site(organization)
     site.add_project(
