@@ -2,17 +2,9 @@
 
 from wagtail.admin.forms import WagtailAdminPageForm
 
-from charity.models import Organization, Project
-from charity.permissions import can
+from charity.models import Project
 
-
-def _organizations_for(user, action: str):
-    if user is None:
-        return Organization.objects.none()
-    if user.is_superuser:
-        return Organization.objects.all()
-    candidates = Organization.objects.filter(memberships__user=user)
-    return Organization.objects.filter(pk__in=[o.pk for o in candidates if can(user, action, o)])
+from .permission_policies import organizations_where as _organizations_for
 
 
 class CharityProjectPageForm(WagtailAdminPageForm):

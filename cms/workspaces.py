@@ -38,8 +38,6 @@ COLLECTION_PERMISSIONS = (
     ("wagtaildocs", "change_document"),
     ("wagtaildocs", "choose_document"),
 )
-# The roles that work on pages, and the group each belongs to.
-PAGE_ROLES = {Role.OWNER: "owners", Role.EDITOR: "editors"}
 
 
 @dataclass
@@ -48,6 +46,7 @@ class Workspace:
     pages: list[OrganizationPage]
     owners: Group
     editors: Group
+    staff: Group
     collection: Collection
     workflow: Workflow
 
@@ -152,9 +151,9 @@ def organization_workspace_sync(*, organization: Organization) -> Workspace | No
     pages = _organization_pages(organization)
     owners, _ = Group.objects.get_or_create(name=_group_name(organization, "owners"))
     editors, _ = Group.objects.get_or_create(name=_group_name(organization, "editors"))
-    access_admin = _permission("wagtailadmin", "access_admin")
-    for group in (owners, editors):
-        group.permissions.add(access_admin)
+    # Every member reaches the admin: finance and coordinators manage their domain objects there.
+    staff, _ = Group.objects.get_or_create(name=_group_name(organization, "staff"))
+    staff.permissions.add(_permission("wagtailadmin", "access_admin"))
 
     owner_codenames = OWNER_PAGE_PERMISSIONS
     if not organization.is_verified:
@@ -170,12 +169,14 @@ def organization_workspace_sync(*, organization: Organization) -> Workspace | No
             )
     workflow = _workflow(organization, owners, pages)
 
-    members = Membership.objects.filter(
-        organization=organization, role__in=PAGE_ROLES
-    ).select_related("user")
-    by_group = {owners: set(), editors: set()}
+    members = Membership.objects.filter(organization=organization).select_related("user")
+    by_group = {owners: set(), editors: set(), staff: set()}
     for membership in members:
-        by_group[owners if membership.role == Role.OWNER else editors].add(membership.user)
+        by_group[staff].add(membership.user)
+        if membership.role == Role.OWNER:
+            by_group[owners].add(membership.user)
+        elif membership.role == Role.EDITOR:
+            by_group[editors].add(membership.user)
     for group, users in by_group.items():
         group.user_set.set(users)
-    return Workspace(organization, pages, owners, editors, collection, workflow)
+    return Workspace(organization, pages, owners, editors, staff, collection, workflow)
