@@ -72,7 +72,13 @@ class ProjectTotals:
     @property
     def days_left(self) -> int:
         remaining = self.ends_at - timezone.now()
-        return max(0, remaining.days + (1 if remaining.seconds else 0))
+        return max(0, remaining.days + (1 if remaining.seconds or remaining.microseconds else 0))
+
+    @property
+    def days_left_changes_at(self) -> datetime.datetime | None:
+        """When `days_left` next counts down (pages showing it go stale then); None at zero."""
+        days = self.days_left
+        return self.ends_at - datetime.timedelta(days=days - 1) if days else None
 
 
 def project_totals(*, projects) -> dict[int, ProjectTotals]:

@@ -15,6 +15,7 @@ The tree (each page declares where it may live):
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -26,12 +27,34 @@ from wagtail.url_routing import RouteResult
 from charity.models import Project
 from charity.selectors import verified_organizations
 
+from . import page_cache
 from .blocks import StoryBlock
 from .forms import CharityProjectPageForm, OrganizationPageForm
 from .search import index_text
 
 
-class HomePage(Page):
+class CachedPageMixin:
+    """Anonymous readers get this page from the page cache until what it shows changes.
+
+    A page names what it is built from in `page_cache_tags`, which must not read rows the tags
+    cover: the tags' versions are taken before the page reads its data.
+    """
+
+    def page_cache_tags(self) -> tuple[str, ...]:
+        return (page_cache.SITE, page_cache.PROJECTS)
+
+    def serve(self, request, *args, **kwargs):
+        page_cache.depends_on(request, *self.page_cache_tags())
+        return super().serve(request, *args, **kwargs)
+
+
+def _stale_when_days_left_change(request, cards) -> None:
+    moments = [card.totals.days_left_changes_at for card in cards]
+    if any(moments):
+        page_cache.depends_on(request, expires_at=min(filter(None, moments)))
+
+
+class HomePage(CachedPageMixin, Page):
     """The site root in each language."""
 
     hero_title = models.CharField(_("hero title"), max_length=120)
@@ -77,13 +100,14 @@ class HomePage(Page):
             organization.page_url = urls.get(organization.pk)
         context["organizations"] = organizations
         context["featured"] = featured_project_cards(locale=self.locale_id)
+        _stale_when_days_left_change(request, context["featured"])
         context["updates"] = latest_updates(locale=self.locale_id)
         context["totals"] = platform_totals()
         context["project_index"] = ProjectIndexPage.objects.child_of(self).live().first()
         return context
 
 
-class StandardPage(Page):
+class StandardPage(CachedPageMixin, Page):
     """About, FAQ, privacy and other plain pages."""
 
     intro = models.TextField(_("introduction"), blank=True)
@@ -98,8 +122,11 @@ class StandardPage(Page):
     class Meta:
         verbose_name = _("standard page")
 
+    def page_cache_tags(self):
+        return (page_cache.SITE,)
 
-class OrganizationIndexPage(Page):
+
+class OrganizationIndexPage(CachedPageMixin, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -110,6 +137,9 @@ class OrganizationIndexPage(Page):
 
     class Meta:
         verbose_name = _("organization index page")
+
+    def page_cache_tags(self):
+        return (page_cache.SITE,)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -122,7 +152,7 @@ class OrganizationIndexPage(Page):
         return context
 
 
-class OrganizationPage(Page):
+class OrganizationPage(CachedPageMixin, Page):
     """An organization's public profile. Its subtree is where its own editors work."""
 
     organization = models.ForeignKey(
@@ -167,11 +197,12 @@ class OrganizationPage(Page):
         context["cards"] = organization_project_cards(
             organization=self.organization, locale=self.locale_id
         )
+        _stale_when_days_left_change(request, context["cards"])
         context["project_index"] = ProjectIndexPage.objects.child_of(self).live().first()
         return context
 
 
-class ProjectIndexPage(Page):
+class ProjectIndexPage(CachedPageMixin, Page):
     """Lists projects: every public one under the home page, one organization's under its page."""
 
     intro = models.TextField(_("introduction"), blank=True)
@@ -202,10 +233,11 @@ class ProjectIndexPage(Page):
         context["listing"] = project_listing(
             request=request, locale=self.locale_id, organization=self.scope_organization
         )
+        _stale_when_days_left_change(request, context["listing"].cards)
         return context
 
 
-class CharityProjectPage(Page):
+class CharityProjectPage(CachedPageMixin, Page):
     """The story of one relief project; its money lives in charity.Project."""
 
     project = models.ForeignKey(
@@ -263,6 +295,10 @@ class CharityProjectPage(Page):
                 parts.append(block.value["text"])
         return index_text(" ".join(parts))
 
+    def page_cache_tags(self):
+        # Only this project's money: a gift to another project leaves this page as it was.
+        return (page_cache.SITE, page_cache.project_tag(self.project_id))
+
     def get_context(self, request, *args, **kwargs):
         from charity.selectors import project_totals
 
@@ -275,7 +311,12 @@ class CharityProjectPage(Page):
             .get(pk=self.project_id)
         )
         context["project"] = project
-        context["totals"] = project_totals(projects=[project])[project.pk]
+        context["totals"] = totals = project_totals(projects=[project])[project.pk]
+        upcoming = [totals.days_left_changes_at]
+        if project.fundraising_starts_at > timezone.now():
+            upcoming.append(project.fundraising_starts_at)  # the call to give opens then
+        if any(upcoming):
+            page_cache.depends_on(request, expires_at=min(filter(None, upcoming)))
         context["beneficiary_groups"] = list(project.beneficiary_groups.all())
         context["updates"] = latest_updates(locale=self.locale_id, parent=self, limit=10)
         return context
@@ -294,7 +335,7 @@ class CharityProjectPage(Page):
             raise ValidationError(errors)
 
 
-class ProjectUpdatePage(Page):
+class ProjectUpdatePage(CachedPageMixin, Page):
     """News from a project: progress, thanks, what the money bought."""
 
     date = models.DateField(_("date"))
@@ -323,6 +364,9 @@ class ProjectUpdatePage(Page):
     class Meta:
         verbose_name = _("project update")
         ordering = ["-date"]
+
+    def page_cache_tags(self):
+        return (page_cache.SITE,)
 
     def clean(self):
         super().clean()

@@ -3,15 +3,33 @@
 No business rules live here; the receivers call cms services.
 """
 
-from wagtail.signals import page_published, page_unpublished
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from wagtail.models import Page, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from charity.models import Organization, Project
 from charity.signals import membership_changed, organization_unverified, organization_verified
 
+from . import page_cache
 from .context_processors import clear_navigation_cache
 
 
 def _page_changed(sender, **kwargs):
     clear_navigation_cache()
+    page_cache.invalidate(page_cache.SITE)
+
+
+def _site_changed(sender, **kwargs):
+    page_cache.invalidate(page_cache.SITE)
+
+
+def _project_changed(sender, instance, **kwargs):
+    page_cache.invalidate(page_cache.PROJECTS, page_cache.project_tag(instance.pk))
+
+
+def _project_groups_changed(sender, instance, action, **kwargs):
+    if action.startswith("post_") and isinstance(instance, Project):
+        _project_changed(sender, instance)
 
 
 def _organization_changed(sender, organization, **kwargs):
@@ -23,5 +41,20 @@ def _organization_changed(sender, organization, **kwargs):
 def register() -> None:
     page_published.connect(_page_changed, dispatch_uid="cms_nav_published")
     page_unpublished.connect(_page_changed, dispatch_uid="cms_nav_unpublished")
+    post_page_move.connect(_page_changed, dispatch_uid="cms_page_moved")
+    # Deleting a page deletes its specific row first; the base Page row covers every type.
+    post_delete.connect(_page_changed, sender=Page, dispatch_uid="cms_page_deleted")
+    for model in (Organization, Site):
+        post_save.connect(_site_changed, sender=model, dispatch_uid=f"cms_cache_{model.__name__}")
+        post_delete.connect(
+            _site_changed, sender=model, dispatch_uid=f"cms_cache_d{model.__name__}"
+        )
+    post_save.connect(_project_changed, sender=Project, dispatch_uid="cms_cache_project")
+    post_delete.connect(_project_changed, sender=Project, dispatch_uid="cms_cache_project_d")
+    m2m_changed.connect(
+        _project_groups_changed,
+        sender=Project.beneficiary_groups.through,
+        dispatch_uid="cms_cache_project_groups",
+    )
     for signal in (organization_verified, organization_unverified, membership_changed):
         signal.connect(_organization_changed, dispatch_uid=f"cms_workspace_{id(signal)}")

@@ -5,6 +5,15 @@ from charity.models import Role
 from .factories import MembershipFactory, OrganizationFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached pages and rate-limit counters of one test
+    must not answer another's requests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def organization(db):
     return OrganizationFactory()
