@@ -1,4 +1,4 @@
-"""Every change to organizations, memberships, invitations and projects. One transaction each."""
+"""Organizations, memberships, invitations and users' preferences. One transaction each."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -9,31 +9,22 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .exceptions import CharityError
-from .models import (
-    PROJECT_TRANSITIONS,
-    BeneficiaryGroup,
+from ..exceptions import CharityError
+from ..models import (
     Invitation,
     Membership,
     Organization,
-    Project,
-    ProjectStatus,
-    ProjectStatusChange,
     Role,
     User,
 )
-from .permissions import _has_verified_email, forget_cached_roles, require
-from .signals import membership_changed, organization_unverified, organization_verified
-from .validators import normalize_credit_code
+from ..permissions import _has_verified_email, forget_cached_roles, require
+from ..signals import membership_changed, organization_unverified, organization_verified
+from ..validators import normalize_credit_code
 
 
 def _announce(signal, organization: Organization) -> None:
     """Tell other layers (the CMS) once the change has committed."""
     transaction.on_commit(lambda: signal.send(sender=Organization, organization=organization))
-
-
-def _full_clean(instance, **kwargs) -> None:
-    instance.full_clean(**kwargs)
 
 
 def organization_register(
@@ -66,7 +57,7 @@ def organization_register(
         address=address,
         website=website,
     )
-    _full_clean(organization)
+    organization.full_clean()
     with transaction.atomic():
         organization.save()
         Membership.objects.create(user=actor, organization=organization, role=Role.OWNER)
@@ -194,7 +185,7 @@ def invitation_create(
     )
     # The one-open-invitation constraint is checked by the database below, after expired
     # invitations have been closed; validating it here would count those.
-    _full_clean(invitation, exclude=["token"], validate_constraints=False)
+    invitation.full_clean(exclude=["token"], validate_constraints=False)
     try:
         with transaction.atomic():
             # An expired open invitation would block a new one for the same address.
@@ -206,7 +197,7 @@ def invitation_create(
                 expires_at__lte=timezone.now(),
             ).update(revoked_at=timezone.now())
             invitation.save()
-            from .tasks import invitation_send_email
+            from ..tasks import invitation_send_email
 
             transaction.on_commit(lambda: invitation_send_email.delay(invitation.pk))
     except IntegrityError:
@@ -310,117 +301,6 @@ def user_update_preferences(
     user.display_name = display_name.strip()
     user.preferred_language = preferred_language
     user.time_zone = time_zone
-    _full_clean(user, exclude=["password"])
+    user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name", "preferred_language", "time_zone"])
     return user
-
-
-PROJECT_FIELDS = (
-    "title",
-    "goal_amount",
-    "currency",
-    "fundraising_starts_at",
-    "fundraising_ends_at",
-    "region",
-    "public_fundraising_filing_number",
-    "is_featured",
-    "is_urgent",
-)
-
-
-def project_create(
-    *, actor: User, organization: Organization, beneficiary_groups=(), **fields
-) -> Project:
-    """Create a draft project for `organization`; fields are those of PROJECT_FIELDS."""
-    require(actor, "project.edit", organization)
-    unknown = set(fields) - set(PROJECT_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown project fields: {sorted(unknown)}")
-    project = Project(organization=organization, status=ProjectStatus.DRAFT, **fields)
-    _full_clean(project)
-    with transaction.atomic():
-        project.save()
-        project.beneficiary_groups.set(_beneficiary_groups(beneficiary_groups))
-    return project
-
-
-def _beneficiary_groups(codes) -> list[BeneficiaryGroup]:
-    codes = [getattr(code, "pk", code) for code in codes]
-    groups = list(BeneficiaryGroup.objects.filter(code__in=codes))
-    if len(groups) != len(set(codes)) or not groups:
-        raise CharityError(
-            {"beneficiary_groups": _("Choose at least one of the listed beneficiary groups.")},
-            code="beneficiary_groups",
-        )
-    return groups
-
-
-@transaction.atomic
-def project_update(*, actor: User, project: Project, beneficiary_groups=None, **fields) -> Project:
-    """Change a project's details. The money terms (goal, currency) are fixed once fundraising."""
-    require(actor, "project.edit", project.organization)
-    unknown = set(fields) - set(PROJECT_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown project fields: {sorted(unknown)}")
-    project = Project.objects.select_for_update().select_related("organization").get(pk=project.pk)
-    if (
-        project.status != ProjectStatus.DRAFT
-        and "currency" in fields
-        and fields["currency"] != project.currency
-    ):
-        raise CharityError(
-            {"currency": _("The currency cannot change once a project has started fundraising.")},
-            code="currency_locked",
-        )
-    for name, value in fields.items():
-        setattr(project, name, value)
-    _full_clean(project)
-    if project.status == ProjectStatus.FUNDRAISING:
-        _check_ready_to_fundraise(project)
-    project.save(update_fields=list(fields) or None)
-    if beneficiary_groups is not None:
-        project.beneficiary_groups.set(_beneficiary_groups(beneficiary_groups))
-    return project
-
-
-def _check_ready_to_fundraise(project: Project) -> None:
-    if (
-        project.organization.has_public_fundraising
-        and not project.public_fundraising_filing_number.strip()
-    ):
-        raise CharityError(
-            {
-                "public_fundraising_filing_number": _(
-                    "File the fundraising plan on the national charity information platform and "
-                    "enter its filing number before raising funds."
-                )
-            },
-            code="filing_number_missing",
-        )
-
-
-@transaction.atomic
-def project_set_status(*, actor: User, project: Project, status: str) -> Project:
-    """Move a project along PROJECT_TRANSITIONS, recording who did it; a no-op when unchanged."""
-    project = Project.objects.select_for_update().select_related("organization").get(pk=project.pk)
-    if project.status == status:
-        return project
-    action = "project.publish" if status == ProjectStatus.FUNDRAISING else "project.edit"
-    require(actor, action, project.organization)
-    if status not in PROJECT_TRANSITIONS[ProjectStatus(project.status)]:
-        raise CharityError(
-            _("A project cannot go from %(old)s to %(new)s.")
-            % {
-                "old": ProjectStatus(project.status).label,
-                "new": ProjectStatus(status).label if status in ProjectStatus.values else status,
-            },
-            code="bad_transition",
-        )
-    if status == ProjectStatus.FUNDRAISING:
-        _check_ready_to_fundraise(project)
-    ProjectStatusChange.objects.create(
-        project=project, from_status=project.status, to_status=status, changed_by=actor
-    )
-    project.status = status
-    project.save(update_fields=["status"])
-    return project
