@@ -3,10 +3,21 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
-from .models import Invitation, Membership, Organization, Project, ProjectStatus, Role, User
+from .models import (
+    DonationStatus,
+    Invitation,
+    LedgerEntry,
+    LedgerEntryKind,
+    Membership,
+    Organization,
+    Project,
+    ProjectStatus,
+    Role,
+    User,
+)
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -81,22 +92,57 @@ class ProjectTotals:
         return self.ends_at - datetime.timedelta(days=days - 1) if days else None
 
 
+def _counted_donors():
+    # A donor counts once per project, for money received and not all given back.
+    return Count(
+        "donation__donor_key",
+        distinct=True,
+        filter=Q(kind=LedgerEntryKind.DONATION_RECEIVED)
+        & ~Q(donation__status=DonationStatus.REFUNDED),
+    )
+
+
 def project_totals(*, projects) -> dict[int, ProjectTotals]:
     """Project id → totals, for already-loaded projects, in one query whatever their number.
 
-    Raised amounts and donor counts are sums over received money. The platform records no
-    donations yet (the donations capability adds them to this query), so every sum is zero.
+    Raised amounts and donor counts are sums over the ledger (refunds and disputes included),
+    never a counter kept beside it.
     """
+    ids = [project.pk for project in projects]
+    sums = {}
+    if ids:
+        sums = {
+            row["project_id"]: row
+            for row in LedgerEntry.objects.filter(project_id__in=ids)
+            .values("project_id")
+            .annotate(raised=Sum("amount"), donors=_counted_donors())
+            .order_by()
+        }
     return {
         project.pk: ProjectTotals(
             goal=project.goal_amount,
-            raised=0,
-            donors=0,
+            raised=sums.get(project.pk, {}).get("raised") or 0,
+            donors=sums.get(project.pk, {}).get("donors") or 0,
             currency=project.currency,
             ends_at=project.fundraising_ends_at,
         )
         for project in projects
     }
+
+
+@dataclass(frozen=True)
+class MoneyTotals:
+    raised: int
+    donors: int
+    currency: str
+
+
+def platform_money(*, currency: str = "CNY") -> MoneyTotals:
+    """One query: all money received on the platform in `currency`, net of refunds, and donors."""
+    row = LedgerEntry.objects.filter(currency=currency).aggregate(
+        raised=Sum("amount"), donors=_counted_donors()
+    )
+    return MoneyTotals(raised=row["raised"] or 0, donors=row["donors"] or 0, currency=currency)
 
 
 def public_projects() -> QuerySet[Project]:

@@ -9,3 +9,7 @@ from django.dispatch import Signal
 organization_verified = Signal()
 organization_unverified = Signal()
 membership_changed = Signal()
+
+# Money moved (a ledger entry was appended). organization_id; project_ids: the projects whose
+# figures changed (empty for the general fund).
+project_money_changed = Signal()

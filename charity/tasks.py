@@ -1,8 +1,44 @@
+import datetime
+import logging
+
 from celery import shared_task
 
 from . import services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
 def invitation_send_email(invitation_id: int) -> bool:
     return services.invitation_send(invitation_id=invitation_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def donation_send_receipt(donation_id: int) -> bool:
+    return services.donation_send_receipt(donation_id=donation_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def stripe_event_apply(event_id: str) -> bool:
+    """Apply one stored event; then any older ones that were waiting for it."""
+    applied = services.stripe_event_apply(event_id=event_id)
+    if applied:
+        for waiting in services.stripe_events_pending(older_than=datetime.timedelta(0), limit=20):
+            if waiting != event_id:
+                try:
+                    services.stripe_event_apply(event_id=waiting)
+                except Exception:  # recorded on the event; beat retries it
+                    logger.exception("Stripe event %s failed again", waiting)
+    return applied
+
+
+@shared_task
+def stripe_events_retry() -> int:
+    """Beat: apply events that failed or waited (a crash mid-way leaves them unprocessed)."""
+    applied = 0
+    for event_id in services.stripe_events_pending(older_than=datetime.timedelta(minutes=1)):
+        try:
+            applied += services.stripe_event_apply(event_id=event_id)
+        except Exception:  # recorded on the event; the next run tries again
+            logger.exception("Stripe event %s failed again", event_id)
+    return applied

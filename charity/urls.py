@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import donor_views, views
 
 app_name = "charity"
 
@@ -25,4 +25,18 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("donations/<str:token>/", donor_views.donation_detail, name="donation_detail"),
+    path("donations/<str:token>/thanks/", donor_views.donation_thanks, name="donation_thanks"),
+    path("donations/<str:token>/receipt/", donor_views.donation_receipt, name="donation_receipt"),
+    path(
+        "donations/<str:token>/stop-monthly/",
+        donor_views.donation_stop_monthly,
+        name="donation_stop_monthly",
+    ),
+    path("me/donations/", donor_views.my_donations, name="my_donations"),
+    path(
+        "me/donations/monthly/<int:gift_id>/stop/",
+        donor_views.my_monthly_gift_stop,
+        name="my_monthly_gift_stop",
+    ),
 ]

@@ -8,7 +8,12 @@ from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from charity.models import Organization, Project
-from charity.signals import membership_changed, organization_unverified, organization_verified
+from charity.signals import (
+    membership_changed,
+    organization_unverified,
+    organization_verified,
+    project_money_changed,
+)
 
 from . import page_cache
 from .context_processors import clear_navigation_cache
@@ -25,6 +30,11 @@ def _site_changed(sender, **kwargs):
 
 def _project_changed(sender, instance, **kwargs):
     page_cache.invalidate(page_cache.PROJECTS, page_cache.project_tag(instance.pk))
+
+
+def _money_moved(sender, organization_id, project_ids, **kwargs):
+    # Listings and home totals always; a general-fund gift changes no project's page.
+    page_cache.invalidate(page_cache.PROJECTS, *map(page_cache.project_tag, project_ids))
 
 
 def _project_groups_changed(sender, instance, action, **kwargs):
@@ -49,6 +59,7 @@ def register() -> None:
         post_delete.connect(
             _site_changed, sender=model, dispatch_uid=f"cms_cache_d{model.__name__}"
         )
+    project_money_changed.connect(_money_moved, dispatch_uid="cms_cache_money")
     post_save.connect(_project_changed, sender=Project, dispatch_uid="cms_cache_project")
     post_delete.connect(_project_changed, sender=Project, dispatch_uid="cms_cache_project_d")
     m2m_changed.connect(

@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from charity.webhooks import stripe_webhook
 from cms.feeds import ProjectUpdatesFeed
 from cms.sitemaps import AllLanguagesSitemap
 from cms.views import robots_txt
@@ -20,6 +21,7 @@ def healthz(request):
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots_txt"),
+    path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": AllLanguagesSitemap}}, name="sitemap"),
     path("django-admin/", admin.site.urls),
     path("cms-admin/", include(wagtailadmin_urls)),

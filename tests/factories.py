@@ -4,7 +4,18 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from charity.models import Membership, Organization, Project, ProjectStatus, Role, User
+from charity.models import (
+    Donation,
+    DonationChannel,
+    DonationStatus,
+    Membership,
+    Organization,
+    Project,
+    ProjectStatus,
+    RecurringGift,
+    Role,
+    User,
+)
 from charity.validators import credit_code_check_character
 
 PASSWORD = "correct-horse-battery-42"
@@ -76,3 +87,34 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     def groups(self, create, extracted, **kwargs):
         if create:
             self.beneficiary_groups.set(extracted or ["orphans"])
+
+
+class DonationFactory(factory.django.DjangoModelFactory):
+    """A pending online gift, as the donate form leaves it before Stripe has answered."""
+
+    class Meta:
+        model = Donation
+
+    project = factory.SubFactory(ProjectFactory)
+    organization = factory.LazyAttribute(lambda o: o.project.organization)
+    donor_name = "李华"
+    donor_email = factory.Sequence(lambda n: f"donor{n}@example.com")
+    donor_key = factory.LazyAttribute(lambda o: f"email:{o.donor_email}")
+    amount = 20_000
+    currency = "CNY"
+    channel = DonationChannel.ONLINE
+    status = DonationStatus.PENDING
+    language = "zh-hans"
+    stripe_checkout_session_id = factory.Sequence(lambda n: f"cs_test_{n:06d}")
+
+
+class RecurringGiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecurringGift
+
+    project = factory.SubFactory(ProjectFactory)
+    organization = factory.LazyAttribute(lambda o: o.project.organization)
+    donor_name = "王芳"
+    donor_email = factory.Sequence(lambda n: f"monthly{n}@example.com")
+    amount = 10_000
+    currency = "CNY"

@@ -10,6 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "k3J9-" + "x7Qp2LmZ8vR4tY6wB1nC5dF0gH3jK9sA" * 2
+STRIPE = {"STRIPE_SECRET_KEY": "sk_live_example", "STRIPE_WEBHOOK_SECRET": "whsec_example"}
 
 PROBE = """
 import json, django
@@ -77,6 +78,7 @@ def test_production_is_secure():
         "config.settings.production",
         SECRET_KEY=STRONG_KEY,
         ALLOWED_HOSTS="shanxin.example.org",
+        **STRIPE,
     )
     assert found["debug"] is False
     assert found["hsts"] >= 31536000
@@ -86,12 +88,29 @@ def test_production_is_secure():
 @pytest.mark.parametrize(
     "env_vars",
     [
-        {"ALLOWED_HOSTS": "shanxin.example.org"},
-        {"ALLOWED_HOSTS": "shanxin.example.org", "SECRET_KEY": "short"},
-        {"ALLOWED_HOSTS": "shanxin.example.org", "SECRET_KEY": "django-insecure-" + "a" * 60},
-        {"SECRET_KEY": STRONG_KEY},
+        {"ALLOWED_HOSTS": "shanxin.example.org", **STRIPE},
+        {"ALLOWED_HOSTS": "shanxin.example.org", "SECRET_KEY": "short", **STRIPE},
+        {
+            "ALLOWED_HOSTS": "shanxin.example.org",
+            "SECRET_KEY": "django-insecure-" + "a" * 60,
+            **STRIPE,
+        },
+        {"SECRET_KEY": STRONG_KEY, **STRIPE},
+        {"SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "shanxin.example.org"},
+        {
+            "SECRET_KEY": STRONG_KEY,
+            "ALLOWED_HOSTS": "shanxin.example.org",
+            "STRIPE_SECRET_KEY": "sk_live_example",
+        },
     ],
-    ids=["missing key", "short key", "insecure key", "missing hosts"],
+    ids=[
+        "missing key",
+        "short key",
+        "insecure key",
+        "missing hosts",
+        "no stripe keys",
+        "no webhook secret",
+    ],
 )
 def test_production_refuses_to_start_half_configured(env_vars):
     result = run_with("config.settings.production", **env_vars)
@@ -106,6 +125,7 @@ def test_production_passes_the_deployment_check():
         "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
         SECRET_KEY=STRONG_KEY,
         ALLOWED_HOSTS="shanxin.example.org",
+        **STRIPE,
         DATABASE_URL=f"sqlite:///{ROOT / '.test-db-deploy-check.sqlite3'}",
     )
     assert result.returncode == 0, result.stdout + result.stderr

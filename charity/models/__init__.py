@@ -1,5 +1,21 @@
 """charity's data, one module per part of the domain; import models from here."""
 
+from .donations import (
+    DONATION_TRANSITIONS,
+    RECEIVED_STATUSES,
+    Dispute,
+    Donation,
+    DonationChannel,
+    DonationFrequency,
+    DonationStatus,
+    DonationStatusChange,
+    ReceiptCounter,
+    RecurringGift,
+    RecurringGiftStatus,
+    Refund,
+    StripeEvent,
+)
+from .ledger import GENESIS_HASH, AppendOnlyError, LedgerEntry, LedgerEntryKind, LedgerHead
 from .organizations import (
     Invitation,
     Membership,
@@ -22,17 +38,35 @@ from .projects import (
 )
 
 __all__ = [
+    "DONATION_TRANSITIONS",
+    "GENESIS_HASH",
     "PROJECT_TRANSITIONS",
+    "RECEIVED_STATUSES",
+    "AppendOnlyError",
     "BeneficiaryGroup",
     "BeneficiaryGroupCode",
     "Currency",
+    "Dispute",
+    "Donation",
+    "DonationChannel",
+    "DonationFrequency",
+    "DonationStatus",
+    "DonationStatusChange",
     "Invitation",
+    "LedgerEntry",
+    "LedgerEntryKind",
+    "LedgerHead",
     "Membership",
     "Organization",
     "Project",
     "ProjectStatus",
     "ProjectStatusChange",
+    "ReceiptCounter",
+    "RecurringGift",
+    "RecurringGiftStatus",
+    "Refund",
     "Role",
+    "StripeEvent",
     "User",
     "UserManager",
     "_invitation_expiry",

@@ -1,5 +1,18 @@
 """Every change to charity's data, one module per part of the domain; call them from here."""
 
+from .donations import (
+    CheckoutStarted,
+    donation_checkout_start,
+    donation_guest_url,
+    donation_lock,
+    donation_receive,
+    donation_record_offline,
+    donation_refund,
+    donation_send_receipt,
+    donation_set_status,
+    recurring_gift_cancel,
+)
+from .ledger import LedgerCheck, ledger_append, ledger_verify
 from .organizations import (
     invitation_accept,
     invitation_accept_url,
@@ -15,14 +28,35 @@ from .organizations import (
     user_update_preferences,
 )
 from .projects import PROJECT_FIELDS, project_create, project_set_status, project_update
+from .stripe_events import (
+    EventNotReady,
+    donation_settle_refunds,
+    stripe_event_apply,
+    stripe_event_record,
+    stripe_events_pending,
+)
 
 __all__ = [
     "PROJECT_FIELDS",
+    "CheckoutStarted",
+    "EventNotReady",
+    "LedgerCheck",
+    "donation_checkout_start",
+    "donation_guest_url",
+    "donation_lock",
+    "donation_receive",
+    "donation_record_offline",
+    "donation_refund",
+    "donation_send_receipt",
+    "donation_set_status",
+    "donation_settle_refunds",
     "invitation_accept",
     "invitation_accept_url",
     "invitation_create",
     "invitation_revoke",
     "invitation_send",
+    "ledger_append",
+    "ledger_verify",
     "membership_change_role",
     "membership_create",
     "membership_remove",
@@ -32,5 +66,9 @@ __all__ = [
     "project_create",
     "project_set_status",
     "project_update",
+    "recurring_gift_cancel",
+    "stripe_event_apply",
+    "stripe_event_record",
+    "stripe_events_pending",
     "user_update_preferences",
 ]

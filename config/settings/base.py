@@ -217,11 +217,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    # Stripe events that failed or arrived before what they refer to.
+    "stripe-events-retry": {"task": "charity.tasks.stripe_events_retry", "schedule": 60.0},
+}
 
 # --- Stripe (used from the donations capability on) ---------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Without a secret key, the local test gateway stands in for Stripe (never in production). It signs
+# the events it delivers to the site's own webhook with this secret.
+STRIPE_TEST_GATEWAY = not STRIPE_SECRET_KEY
+if STRIPE_TEST_GATEWAY and not STRIPE_WEBHOOK_SECRET:
+    STRIPE_WEBHOOK_SECRET = "whsec_local_test_gateway_not_a_secret"  # noqa: S105
+
+# Donations, in minor units of the currency (fen, cents)
+DONATION_MIN_AMOUNT = env.int("DONATION_MIN_AMOUNT", default=100)
+DONATION_MAX_AMOUNT = env.int("DONATION_MAX_AMOUNT", default=100_000_000)
+DONATION_PRESET_AMOUNTS = [5_000, 10_000, 20_000, 50_000]
 
 # --- Security defaults that hold in every mode --------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
