@@ -97,7 +97,7 @@ def my_donations(request):
         {
             "page_obj": page,
             "rows": rows,
-            "totals": selectors_donors.given_totals_for_user(user=user),
+            "summary": selectors_donors.giving_summary_for_user(user=user),
             "monthly_gifts": selectors_donors.recurring_gifts_for_user(user=user),
         },
     )

@@ -1,10 +1,12 @@
 import zoneinfo
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organization, Role, User
+from .models import DonationFrequency, Organization, Role, User
+from .templatetags.money import format_money
 from .validators import normalize_credit_code
 
 
@@ -58,3 +60,68 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "preferred_language", "time_zone"]
+
+
+class DonationForm(forms.Form):
+    """What a donor chooses; the amount is checked again by the service, in minor units."""
+
+    preset = forms.TypedChoiceField(
+        label=_("Amount"), coerce=int, required=False, widget=forms.RadioSelect
+    )
+    custom_amount = forms.DecimalField(
+        label=_("Other amount"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    frequency = forms.ChoiceField(
+        label=_("How often"),
+        choices=DonationFrequency.choices,
+        initial=DonationFrequency.ONE_OFF,
+        widget=forms.RadioSelect,
+    )
+    donor_name = forms.CharField(label=_("Your name"), max_length=100, required=False)
+    donor_email = forms.EmailField(
+        label=_("Your email"),
+        required=False,
+        help_text=_("Your receipt is sent here."),
+    )
+    is_anonymous = forms.BooleanField(
+        label=_("Give anonymously"),
+        required=False,
+        help_text=_("Your name is never shown on any public page."),
+    )
+    message = forms.CharField(
+        label=_("Message (optional)"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, project, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.user = user
+        self.fields["preset"].choices = [
+            (amount, format_money(amount, project.currency))
+            for amount in settings.DONATION_PRESET_AMOUNTS
+        ]
+        if user.is_authenticated:
+            del self.fields["donor_email"]
+            self.fields["donor_name"].initial = user.get_full_name()
+        else:
+            self.fields["donor_name"].required = True
+            self.fields["donor_email"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        custom = cleaned.get("custom_amount")
+        if custom is not None:
+            cleaned["amount"] = int(custom * 100)
+        elif cleaned.get("preset"):
+            cleaned["amount"] = cleaned["preset"]
+        elif "custom_amount" not in self.errors:
+            self.add_error("custom_amount", _("Choose an amount or enter your own."))
+        return cleaned

@@ -6,6 +6,7 @@ app_name = "charity"
 
 urlpatterns = [
     path("me/", views.dashboard, name="dashboard"),
+    path("give/<int:project_id>/", views.donate, name="donate"),
     path("me/preferences/", views.preferences, name="preferences"),
     path("orgs/new/", views.organization_register, name="organization_register"),
     path("orgs/<slug:slug>/members/", views.organization_members, name="organization_members"),

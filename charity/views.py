@@ -1,13 +1,22 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import selectors, selectors_donors, services
 from .exceptions import CharityError
-from .forms import InvitationForm, MembershipRoleForm, OrganizationRegistrationForm, PreferencesForm
+from .forms import (
+    DonationForm,
+    InvitationForm,
+    MembershipRoleForm,
+    OrganizationRegistrationForm,
+    PreferencesForm,
+)
 from .models import Invitation, Membership, Organization
 from .permissions import can, require
 
@@ -161,3 +170,48 @@ def invitation_accept(request, token):
             )
             return redirect("charity:dashboard")
     return render(request, "charity/invitation_accept.html", {"invitation": invitation})
+
+
+def donate(request, project_id):
+    """The donate form of one project; a valid gift goes on to the payment page."""
+    project = get_object_or_404(
+        selectors.public_projects().select_related("organization"), pk=project_id
+    )
+    form = DonationForm(request.POST or None, project=project, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        donor = request.user if request.user.is_authenticated else None
+        thanks = request.build_absolute_uri(
+            reverse("charity:donation_thanks", kwargs={"token": "TOKEN"})
+        ).replace("TOKEN", "{token}")
+        try:
+            started = services.donation_checkout_start(
+                project=project,
+                amount=data["amount"],
+                frequency=data["frequency"],
+                donor=donor,
+                donor_name=data["donor_name"],
+                donor_email=data.get("donor_email") or "",
+                is_anonymous=data["is_anonymous"],
+                message=data["message"],
+                language=translation.get_language(),
+                success_url=thanks,
+                cancel_url=request.build_absolute_uri(request.path),
+            )
+        except CharityError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            return redirect(started.redirect_url)
+    return render(
+        request,
+        "charity/donate.html",
+        {
+            "project": project,
+            "form": form,
+            "accepting": project.accepts_donations(),
+            "project_page": selectors_donors.project_pages_by_project(
+                project_ids=[project.pk], language_code=translation.get_language()
+            ).get(project.pk),
+            "test_gateway": settings.STRIPE_TEST_GATEWAY,
+        },
+    )

@@ -318,6 +318,7 @@ class CharityProjectPage(CachedPageMixin, Page):
         if any(upcoming):
             page_cache.depends_on(request, expires_at=min(filter(None, upcoming)))
         context["beneficiary_groups"] = list(project.beneficiary_groups.all())
+        context["accepting"] = project.accepts_donations()
         context["updates"] = latest_updates(locale=self.locale_id, parent=self, limit=10)
         return context
 

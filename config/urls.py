@@ -28,6 +28,17 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
 ]
 
+if settings.STRIPE_TEST_GATEWAY:
+    from charity import test_gateway_views
+
+    urlpatterns.append(
+        path(
+            "test-gateway/checkout/<str:session_id>/",
+            test_gateway_views.checkout,
+            name="test_gateway_checkout",
+        )
+    )
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

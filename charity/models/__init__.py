@@ -36,6 +36,7 @@ from .projects import (
     ProjectStatus,
     ProjectStatusChange,
 )
+from .test_gateway import TestGatewayObject
 
 __all__ = [
     "DONATION_TRANSITIONS",
@@ -67,6 +68,7 @@ __all__ = [
     "Refund",
     "Role",
     "StripeEvent",
+    "TestGatewayObject",
     "User",
     "UserManager",
     "_invitation_expiry",
