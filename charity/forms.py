@@ -94,7 +94,7 @@ class DonationForm(forms.Form):
         help_text=_("Your name is never shown on any public page."),
     )
     message = forms.CharField(
-        label=_("Message (optional)"),
+        label=_("Message"),
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -108,9 +108,10 @@ class DonationForm(forms.Form):
             (amount, format_money(amount, project.currency))
             for amount in settings.DONATION_PRESET_AMOUNTS
         ]
+        self.fields["preset"].initial = settings.DONATION_PRESET_AMOUNTS[1]
         if user.is_authenticated:
             del self.fields["donor_email"]
-            self.fields["donor_name"].initial = user.get_full_name()
+            self.fields["donor_name"].initial = user.display_name or user.get_full_name()
         else:
             self.fields["donor_name"].required = True
             self.fields["donor_email"].required = True

@@ -7,6 +7,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value,
 from django.utils import timezone
 
 from .models import (
+    Donation,
     DonationStatus,
     Invitation,
     LedgerEntry,
@@ -150,3 +151,47 @@ def public_projects() -> QuerySet[Project]:
     return Project.objects.filter(organization__verified_at__isnull=False).exclude(
         status=ProjectStatus.DRAFT
     )
+
+
+@dataclass(frozen=True)
+class PublicGift:
+    """A gift as the public may see it: no name when the donor asked to stay anonymous."""
+
+    name: str
+    amount: int
+    currency: str
+    message: str
+    received_at: datetime.datetime
+    monthly: bool
+
+
+def recent_gifts(*, project: Project, limit: int = 8) -> list[PublicGift]:
+    """One query: the latest gifts received for a project, newest first, anonymity respected."""
+    rows = (
+        Donation.objects.filter(
+            project=project,
+            status__in=[DonationStatus.SUCCEEDED, DonationStatus.PARTIALLY_REFUNDED],
+        )
+        .order_by("-received_at", "-pk")
+        .only(
+            "donor_name",
+            "is_anonymous",
+            "amount",
+            "currency",
+            "message",
+            "received_at",
+            "frequency",
+        )[:limit]
+    )
+    return [
+        PublicGift(
+            # The name is dropped here, before any template sees it.
+            name="" if row.is_anonymous else row.donor_name,
+            amount=row.amount,
+            currency=row.currency,
+            message="" if row.is_anonymous else row.message,
+            received_at=row.received_at,
+            monthly=row.frequency == "monthly",
+        )
+        for row in rows
+    ]

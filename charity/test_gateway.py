@@ -8,6 +8,9 @@ are only mounted when STRIPE_TEST_GATEWAY is on.
 """
 
 import json
+import logging
+from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import requests
 import stripe
@@ -17,6 +20,8 @@ from django.urls import reverse
 
 from .gateway import example, invoice_payment_intent, new_id, now_timestamp
 from .models.test_gateway import TestGatewayObject
+
+logger = logging.getLogger(__name__)
 
 
 class LocalTestGateway:
@@ -58,6 +63,8 @@ class LocalTestGateway:
             "metadata", {}
         )
         session["_description"] = line["product_data"]["name"]
+        # The site that opened the session, where its events go (any host and port in dev).
+        session["_site"] = _site_of(params["success_url"])
         _store(session, idempotency_key=idempotency_key)
         return session
 
@@ -98,6 +105,7 @@ class LocalTestGateway:
             metadata=metadata,
             created=now_timestamp(),
         )
+        refund["_site"] = intent["_site"]
         _store(refund, idempotency_key=idempotency_key)
         charge = _load(intent["latest_charge"])
         charge["amount_refunded"] += amount
@@ -138,6 +146,7 @@ class LocalTestGateway:
                 items={"object": "list", "data": [], "has_more": False},
             )
             subscription["_amount"] = session["amount_total"]
+            subscription["_site"] = session["_site"]
             _store(subscription)
             session["subscription"] = subscription["id"]
             _store(session)
@@ -145,7 +154,11 @@ class LocalTestGateway:
             self.bill_month(subscription["id"], first=True, method=method)
         else:
             intent = _paid_intent(
-                session["amount_total"], session["currency"], session["_intent_metadata"], method
+                session["amount_total"],
+                session["currency"],
+                session["_intent_metadata"],
+                method,
+                site=session["_site"],
             )
             session["payment_intent"] = intent["id"]
             _store(session)
@@ -166,7 +179,9 @@ class LocalTestGateway:
         if subscription["status"] != "active":
             return None
         amount = subscription["_amount"]
-        intent = _paid_intent(amount, subscription["currency"], {}, method)
+        intent = _paid_intent(
+            amount, subscription["currency"], {}, method, site=subscription["_site"]
+        )
         invoice = example(
             "invoice",
             id=new_id("in"),
@@ -199,12 +214,13 @@ class LocalTestGateway:
             status_transitions={"paid_at": now_timestamp(), "finalized_at": now_timestamp()},
             created=now_timestamp(),
         )
+        invoice["_site"] = subscription["_site"]
         _store(invoice)
         _send_after_commit("invoice.paid", invoice)
         return invoice
 
 
-def _paid_intent(amount: int, currency: str, metadata: dict, method: str) -> dict:
+def _paid_intent(amount: int, currency: str, metadata: dict, method: str, *, site: str) -> dict:
     intent_id, charge_id = new_id("pi"), new_id("ch")
     charge = example(
         "charge",
@@ -234,6 +250,7 @@ def _paid_intent(amount: int, currency: str, metadata: dict, method: str) -> dic
         payment_method_types=[method],
         created=now_timestamp(),
     )
+    charge["_site"] = intent["_site"] = site
     _store(charge)
     _store(intent)
     return intent
@@ -272,18 +289,56 @@ def signed(payload: dict) -> tuple[str, str]:
     return body, header
 
 
-def post_event(body: str, header: str) -> int:
-    """Deliver to the site's webhook over HTTP, as Stripe would."""
-    url = f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{reverse('stripe_webhook')}"
-    response = requests.post(
-        url,
-        data=body.encode(),
-        headers={"Content-Type": "application/json", "Stripe-Signature": header},
-        timeout=30,
-    )
+def _site_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else settings.WAGTAILADMIN_BASE_URL
+
+
+def post_event(body: str, header: str, site: str) -> int:
+    """Deliver to the site's webhook over HTTP, as Stripe would; a lost delivery is logged
+    (Stripe would retry it; here the next action on the gift resends what matters)."""
+    url = f"{site.rstrip('/')}{reverse('stripe_webhook')}"
+    try:
+        response = requests.post(
+            url,
+            data=body.encode(),
+            headers={"Content-Type": "application/json", "Stripe-Signature": header},
+            timeout=30,
+        )
+    except requests.RequestException as error:
+        logger.warning("The test gateway could not deliver an event to %s: %s", url, error)
+        return 0
     return response.status_code
 
 
 def _send_after_commit(event_type: str, obj: dict) -> None:
     body, header = signed(build_event(event_type, obj))
-    transaction.on_commit(lambda: post_event(body, header))
+    site = obj.get("_site") or settings.WAGTAILADMIN_BASE_URL
+    if _delivery is not None:
+        _delivery(body, header, site)  # in process: the objects it refers to are already stored
+    else:
+        transaction.on_commit(lambda: post_event(body, header, site))
+
+
+_delivery = None
+
+
+@contextmanager
+def events_applied_in_process():
+    """Apply the gateway's events in this process, through the same verification and state
+    machine, when no web server is there to receive them (seed_demo)."""
+    global _delivery
+
+    def apply(body: str, header: str, site: str) -> int:
+        from . import services
+
+        stripe.Webhook.construct_event(body, header, settings.STRIPE_WEBHOOK_SECRET)
+        event, _created = services.stripe_event_record(payload=json.loads(body))
+        services.stripe_event_apply(event_id=event.id)
+        return 200
+
+    previous, _delivery = _delivery, apply
+    try:
+        yield
+    finally:
+        _delivery = previous

@@ -300,7 +300,7 @@ class CharityProjectPage(CachedPageMixin, Page):
         return (page_cache.SITE, page_cache.project_tag(self.project_id))
 
     def get_context(self, request, *args, **kwargs):
-        from charity.selectors import project_totals
+        from charity.selectors import project_totals, recent_gifts
 
         from .selectors import latest_updates
 
@@ -319,6 +319,7 @@ class CharityProjectPage(CachedPageMixin, Page):
             page_cache.depends_on(request, expires_at=min(filter(None, upcoming)))
         context["beneficiary_groups"] = list(project.beneficiary_groups.all())
         context["accepting"] = project.accepts_donations()
+        context["gifts"] = recent_gifts(project=project)
         context["updates"] = latest_updates(locale=self.locale_id, parent=self, limit=10)
         return context
 

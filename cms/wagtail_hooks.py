@@ -100,3 +100,6 @@ class ProjectViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_project_viewset():
     return ProjectViewSet("projects")
+
+
+from . import donation_admin  # noqa: E402,F401

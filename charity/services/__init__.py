@@ -10,9 +10,11 @@ from .donations import (
     donation_refund,
     donation_send_receipt,
     donation_set_status,
+    donations_record_offline,
+    receipt_numbers_issue,
     recurring_gift_cancel,
 )
-from .ledger import LedgerCheck, ledger_append, ledger_verify
+from .ledger import LedgerCheck, Movement, ledger_append, ledger_append_many, ledger_verify
 from .organizations import (
     invitation_accept,
     invitation_accept_url,
@@ -41,6 +43,7 @@ __all__ = [
     "CheckoutStarted",
     "EventNotReady",
     "LedgerCheck",
+    "Movement",
     "donation_checkout_start",
     "donation_guest_url",
     "donation_lock",
@@ -50,12 +53,14 @@ __all__ = [
     "donation_send_receipt",
     "donation_set_status",
     "donation_settle_refunds",
+    "donations_record_offline",
     "invitation_accept",
     "invitation_accept_url",
     "invitation_create",
     "invitation_revoke",
     "invitation_send",
     "ledger_append",
+    "ledger_append_many",
     "ledger_verify",
     "membership_change_role",
     "membership_create",
@@ -66,6 +71,7 @@ __all__ = [
     "project_create",
     "project_set_status",
     "project_update",
+    "receipt_numbers_issue",
     "recurring_gift_cancel",
     "stripe_event_apply",
     "stripe_event_record",

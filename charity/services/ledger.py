@@ -1,5 +1,6 @@
 """Appending to the ledger and checking its chain."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -9,52 +10,81 @@ from ..models import GENESIS_HASH, Donation, LedgerEntry, LedgerHead
 from ..signals import project_money_changed
 
 
-def ledger_append(
-    *,
-    kind: str,
-    donation: Donation,
-    amount: int,
-    occurred_at=None,
-    memo: str = "",
-) -> LedgerEntry:
-    """Append one entry for money moved on `donation` (signed minor units, in its currency).
+@dataclass(frozen=True)
+class Movement:
+    """Money moved on a donation: signed minor units in its currency (in: +, out: −)."""
 
-    Call inside the transaction that changes the donation: the entry and the change commit or
-    roll back together. Appends are serialised by a lock on the chain's head row.
+    kind: str
+    donation: Donation
+    amount: int
+    occurred_at: datetime.datetime | None = None
+    memo: str = ""
+
+
+def ledger_append_many(*, movements: list[Movement], batch_size: int = 2000) -> list[LedgerEntry]:
+    """Append entries in the given order, each chained to the one before.
+
+    Call inside the transaction that changes the donations: entries and changes commit or roll
+    back together. Appends are serialised by a lock on the chain's head row; callers that also
+    lock receipt counters take those first.
     """
-    if amount == 0:
+    if any(movement.amount == 0 for movement in movements):
         raise ValueError("A ledger entry moves money.")
+    if not movements:
+        return []
     with transaction.atomic():
         LedgerHead.objects.get_or_create(pk=1)
         head = LedgerHead.objects.select_for_update().get(pk=1)
         now = timezone.now()
-        entry = LedgerEntry(
-            seq=head.seq + 1,
-            kind=kind,
-            organization_id=donation.organization_id,
-            project_id=donation.project_id,
-            donation=donation,
-            amount=amount,
-            currency=donation.currency,
-            occurred_at=occurred_at or now,
-            recorded_at=now,
-            memo=memo,
-            previous_hash=head.entry_hash,
-        )
-        # The stored timestamps lose nothing the hash covers: microseconds, UTC.
-        entry.entry_hash = entry.compute_hash()
-        entry.save()
-        head.seq, head.entry_hash = entry.seq, entry.entry_hash
-        head.save(update_fields=["seq", "entry_hash"])
-        project_ids = [donation.project_id] if donation.project_id else []
-        transaction.on_commit(
-            lambda: project_money_changed.send(
-                sender=LedgerEntry,
+        seq, previous_hash = head.seq, head.entry_hash
+        entries = []
+        for movement in movements:
+            seq += 1
+            donation = movement.donation
+            entry = LedgerEntry(
+                seq=seq,
+                kind=movement.kind,
                 organization_id=donation.organization_id,
-                project_ids=project_ids,
+                project_id=donation.project_id,
+                donation=donation,
+                amount=movement.amount,
+                currency=donation.currency,
+                occurred_at=movement.occurred_at or now,
+                recorded_at=now,
+                memo=movement.memo,
+                previous_hash=previous_hash,
             )
-        )
-    return entry
+            entry.entry_hash = previous_hash = entry.compute_hash()
+            entries.append(entry)
+        LedgerEntry.objects.bulk_create(entries, batch_size=batch_size)
+        head.seq, head.entry_hash = seq, previous_hash
+        head.save(update_fields=["seq", "entry_hash"])
+        moved = {}
+        for movement in movements:
+            projects = moved.setdefault(movement.donation.organization_id, set())
+            if movement.donation.project_id:
+                projects.add(movement.donation.project_id)
+
+        def announce():
+            for organization_id, project_ids in moved.items():
+                project_money_changed.send(
+                    sender=LedgerEntry,
+                    organization_id=organization_id,
+                    project_ids=sorted(project_ids),
+                )
+
+        transaction.on_commit(announce)
+    return entries
+
+
+def ledger_append(
+    *, kind: str, donation: Donation, amount: int, occurred_at=None, memo: str = ""
+) -> LedgerEntry:
+    """Append one entry; see ledger_append_many."""
+    movement = Movement(
+        kind=kind, donation=donation, amount=amount, occurred_at=occurred_at, memo=memo
+    )
+    return ledger_append_many(movements=[movement])[0]
 
 
 @dataclass

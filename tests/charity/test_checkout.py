@@ -189,7 +189,7 @@ def webhook_through_test_client(monkeypatch):
     to the same endpoint through Django's test client."""
     webhook_client = Client()
 
-    def post(body, header):
+    def post(body, header, site):
         return webhook_client.post(
             "/stripe/webhook/",
             data=body,

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import timezone
@@ -155,3 +156,21 @@ def test_days_left_count_down_at_the_moment_the_page_must_change():
     ended = ProjectTotals(goal=100, raised=0, donors=0, currency="CNY", ends_at=now)
     assert ended.days_left == 0
     assert ended.days_left_changes_at is None
+
+
+def test_a_gift_moves_the_progress_bar_on_the_very_next_read(
+    client, project_page, django_capture_on_commit_callbacks
+):
+    from charity import services
+    from tests.factories import DonationFactory
+
+    url = project_page.url
+    read(client, url)
+    assert read(client, url)[0] == "hit"
+    donation = DonationFactory(project=project_page.project, amount=345_600, donor_name="陈静")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        services.donation_receive(donation=services.donation_lock(donation.pk), source="test")
+    state, body = read(client, url)
+    assert state == "miss"
+    assert "¥3,456" in body
+    assert "陈静" in body

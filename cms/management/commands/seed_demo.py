@@ -4,12 +4,14 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from charity.models import Membership, Organization, Role, User
 from charity.validators import credit_code_check_character
 from cms.services import site_home_ensure
 
+from ._demo_donations import seed_donations
 from ._demo_pages import seed_pages
 
 DEMO_PASSWORD = "shanxin-demo-2026"
@@ -141,6 +143,14 @@ class Command(BaseCommand):
                 )
             home = site_home_ensure(translations=HOME)
             seed_pages(home=home, organizations=organizations)
+        # Outside the block above: each gift commits and its payment events apply in turn.
+        # Demo donors' addresses are made up: their receipts are kept in memory, not sent.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            gifts = seed_donations(
+                organizations=organizations,
+                donor=User.objects.get(email="donor@shanxin.example"),
+            )
+        self.stdout.write(f"Demo gifts recorded: {gifts}")
         self._print_accounts(rows)
 
     def _user(self, email: str, display_name: str, *, superuser: bool = False) -> User:
