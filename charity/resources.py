@@ -634,8 +634,11 @@ class _ValueWidget(widgets.Widget):
 
 
 class DonationExportResource(resources.ModelResource):
-    """An organization's donations for its accountants (donor details included: the export is
-    only for the organization's own owners and finance staff)."""
+    """An organization's donations for its accountants (only its owners and finance staff get it).
+
+    Donors who gave anonymously are not named even here: a spreadsheet travels further than the
+    admin, and the accounts need the gift, not the giver. Their receipt number identifies them
+    to the organization when they ask."""
 
     id = fields.Field(attribute="id", column_name="id", widget=_ValueWidget())
     received_at = fields.Field(column_name="date received", widget=_ValueWidget())
@@ -645,8 +648,8 @@ class DonationExportResource(resources.ModelResource):
     status = fields.Field(attribute="status", column_name="status")
     receipt_number = fields.Field(attribute="receipt_number", column_name="receipt number")
     project = fields.Field(column_name="project")
-    donor_name = fields.Field(attribute="donor_name", column_name="donor name")
-    donor_email = fields.Field(attribute="donor_email", column_name="donor email")
+    donor_name = fields.Field(column_name="donor name")
+    donor_email = fields.Field(column_name="donor email")
     is_anonymous = fields.Field(column_name="anonymous")
     bank_reference = fields.Field(attribute="bank_reference", column_name="bank reference")
 
@@ -678,6 +681,12 @@ class DonationExportResource(resources.ModelResource):
 
     def dehydrate_project(self, donation):
         return donation.project.title if donation.project_id else ""
+
+    def dehydrate_donor_name(self, donation):
+        return "" if donation.is_anonymous else donation.donor_name
+
+    def dehydrate_donor_email(self, donation):
+        return "" if donation.is_anonymous else donation.donor_email
 
     def dehydrate_is_anonymous(self, donation):
         return "yes" if donation.is_anonymous else "no"
