@@ -23,10 +23,15 @@ def stripe_event_apply(event_id: str) -> bool:
     """Apply one stored event; then any older ones that were waiting for it."""
     applied = services.stripe_event_apply(event_id=event_id)
     if applied:
-        for waiting in services.stripe_events_pending(older_than=datetime.timedelta(0), limit=20):
+        # Events that waited for something this one may have created; one that another worker
+        # is applying right now is left to it.
+        waiting_events = services.stripe_events_pending(
+            older_than=datetime.timedelta(0), limit=20, attempted_only=True
+        )
+        for waiting in waiting_events:
             if waiting != event_id:
                 try:
-                    services.stripe_event_apply(event_id=waiting)
+                    services.stripe_event_apply(event_id=waiting, skip_locked=True)
                 except Exception:  # recorded on the event; beat retries it
                     logger.exception("Stripe event %s failed again", waiting)
     return applied
@@ -38,7 +43,7 @@ def stripe_events_retry() -> int:
     applied = 0
     for event_id in services.stripe_events_pending(older_than=datetime.timedelta(minutes=1)):
         try:
-            applied += services.stripe_event_apply(event_id=event_id)
+            applied += services.stripe_event_apply(event_id=event_id, skip_locked=True)
         except Exception:  # recorded on the event; the next run tries again
             logger.exception("Stripe event %s failed again", event_id)
     return applied

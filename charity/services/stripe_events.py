@@ -48,14 +48,21 @@ def stripe_event_record(*, payload: dict) -> tuple[StripeEvent, bool]:
         return StripeEvent.objects.get(pk=payload["id"]), False
 
 
-def stripe_event_apply(*, event_id: str) -> bool:
+def stripe_event_apply(*, event_id: str, skip_locked: bool = False) -> bool:
     """Apply a stored event unless it was already applied. All of it commits, or none of it.
 
-    Returns True when the event is now applied; False when it must wait (EventNotReady).
+    Returns True when the event is now applied; False when it must wait (EventNotReady) or, with
+    `skip_locked`, when another worker is applying it right now.
     """
     try:
         with transaction.atomic():
-            event = StripeEvent.objects.select_for_update().get(pk=event_id)
+            event = (
+                StripeEvent.objects.select_for_update(skip_locked=skip_locked)
+                .filter(pk=event_id)
+                .first()
+            )
+            if event is None:
+                return False
             if event.processed_at is not None:
                 return True
             handler = HANDLERS.get(event.type)
@@ -80,13 +87,16 @@ def _record_failure(event_id: str, message: str) -> None:
     )
 
 
-def stripe_events_pending(*, older_than: datetime.timedelta, limit: int = 100) -> list[str]:
-    cutoff = timezone.now() - older_than
-    return list(
-        StripeEvent.objects.filter(processed_at__isnull=True, received_at__lte=cutoff)
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
+def stripe_events_pending(
+    *, older_than: datetime.timedelta, limit: int = 100, attempted_only: bool = False
+) -> list[str]:
+    """Events not applied yet, oldest first; `attempted_only`: those that failed or waited."""
+    events = StripeEvent.objects.filter(
+        processed_at__isnull=True, received_at__lte=timezone.now() - older_than
     )
+    if attempted_only:
+        events = events.filter(attempts__gt=0)
+    return list(events.order_by("received_at").values_list("pk", flat=True)[:limit])
 
 
 def _timestamp(value) -> datetime.datetime | None:
