@@ -7,7 +7,7 @@ CHROMIUM := /usr/lib/chromium/chromium
 APT_GET := $(shell command -v apt-get 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test install install-dev messages browser lint worker beat serve migrate seed lock makemessages clean
+.PHONY: run test install install-dev messages browser lint worker beat serve migrate seed lock makemessages clean bench
 
 run: install messages migrate seed serve
 
@@ -64,6 +64,13 @@ worker: $(VENV)/.installed
 
 beat: $(VENV)/.installed
 	$(BIN)/celery -A config beat --loglevel=INFO
+
+# Speed checks, printed as figures (not run by `make test`): PostgreSQL and Redis on this machine, wrk.
+bench: $(VENV)/.installed-dev
+	@command -v wrk >/dev/null || { [ -n "$(APT_GET)" ] && $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	$(PY) bench/pages.py $(BENCH_ARGS)
+	$(PY) bench/webhooks.py
+	$(PY) bench/import.py
 
 makemessages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --no-obsolete --add-location=file

@@ -81,8 +81,15 @@ def depends_on(request, *tags: str, expires_at: datetime.datetime | None = None)
         state["expires_at"] = min(filter(None, (state["expires_at"], expires_at)))
 
 
+_PAGE_PREFIXES = tuple(f"/{code}/" for code, _name in settings.LANGUAGES)
+
+
 def _cacheable_request(request) -> bool:
+    # Wagtail's pages all live under a language prefix; the health check, webhooks, admin and
+    # static files never pay for a cache lookup.
     if request.method not in ("GET", "HEAD") or settings.PAGE_CACHE_SECONDS <= 0:
+        return False
+    if not request.path_info.startswith(_PAGE_PREFIXES):
         return False
     cookies = request.COOKIES
     return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
@@ -110,9 +117,17 @@ class PageCacheMiddleware:
         if not _cacheable_request(request):
             return self.get_response(request)
         key = _entry_key(request)
-        # Versions first: anything read after this (the entry, the page's rows) is at least as new.
-        request._page_cache = {"versions": _versions(_BASE_TAGS), "tags": set(), "expires_at": None}
-        entry = cache.get(key)
+        # The base versions and the entry in one round trip (one MGET on Redis, which reads them
+        # atomically): the versions are no older than the entry, and the page's rows are read
+        # after both.
+        version_keys = {_version_key(tag): tag for tag in _BASE_TAGS}
+        found = cache.get_many([key, *version_keys])
+        entry = found.pop(key, None)
+        versions = {version_keys[name]: value for name, value in found.items()}
+        missing_base = [tag for tag in _BASE_TAGS if tag not in versions]
+        if missing_base:
+            versions.update(_versions(missing_base))
+        request._page_cache = {"versions": versions, "tags": set(), "expires_at": None}
         if entry is not None:
             current = dict(request._page_cache["versions"])
             missing = [tag for tag in entry["versions"] if tag not in current]

@@ -115,9 +115,9 @@ def test_a_change_committed_while_a_page_renders_is_not_hidden_by_it(project_pag
 
     middleware = page_cache.PageCacheMiddleware(render)
     factory = RequestFactory()
-    assert middleware(factory.get("/p/")).content == b"render 1"
-    assert middleware(factory.get("/p/")).content == b"render 2"
-    assert middleware(factory.get("/p/")).content == b"render 2"
+    assert middleware(factory.get("/zh-hans/p/")).content == b"render 1"
+    assert middleware(factory.get("/zh-hans/p/")).content == b"render 2"
+    assert middleware(factory.get("/zh-hans/p/")).content == b"render 2"
     assert len(renders) == 2
 
 
@@ -127,15 +127,20 @@ def test_visitors_with_a_session_or_a_token_are_never_cached(project_page):
     def render(request):
         page_cache.depends_on(request, page_cache.SITE)
         calls.append(1)
-        if request.path == "/form/":
+        if request.path == "/zh-hans/form/":
             request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # the page printed a CSRF token
         return HttpResponse("page")
 
     middleware = page_cache.PageCacheMiddleware(render)
     factory = RequestFactory()
-    with_session = factory.get("/p/")
+    with_session = factory.get("/zh-hans/p/")
     with_session.COOKIES["sessionid"] = "abc"
-    for request in (with_session, with_session, factory.get("/form/"), factory.get("/form/")):
+    for request in (
+        with_session,
+        with_session,
+        factory.get("/zh-hans/form/"),
+        factory.get("/zh-hans/form/"),
+    ):
         assert "X-Page-Cache" not in middleware(request)
     assert len(calls) == 4
 
@@ -174,3 +179,18 @@ def test_a_gift_moves_the_progress_bar_on_the_very_next_read(
     assert state == "miss"
     assert "¥3,456" in body
     assert "陈静" in body
+
+
+def test_paths_outside_the_language_prefixes_never_touch_the_page_cache():
+    renders = []
+
+    def render(request):
+        page_cache.depends_on(request, page_cache.SITE)
+        renders.append(request.path)
+        return HttpResponse("ok")
+
+    middleware = page_cache.PageCacheMiddleware(render)
+    factory = RequestFactory()
+    for path in ("/healthz/", "/healthz/", "/zh-hans/p/", "/zh-hans/p/"):
+        middleware(factory.get(path))
+    assert renders == ["/healthz/", "/healthz/", "/zh-hans/p/"]
