@@ -107,6 +107,14 @@ class DonationFactory(factory.django.DjangoModelFactory):
     language = "zh-hans"
     stripe_checkout_session_id = factory.Sequence(lambda n: f"cs_test_{n:06d}")
 
+    class Params:
+        # As the webhook leaves it once paid (without the ledger entry: tests add what they need).
+        received = factory.Trait(
+            status=DonationStatus.SUCCEEDED,
+            received_at=factory.LazyFunction(timezone.now),
+            receipt_number=factory.Sequence(lambda n: f"2025-0001-{n:06d}"),
+        )
+
 
 class RecurringGiftFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -8,13 +8,12 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ..emails import email_send
 from ..exceptions import CharityError
 from ..gateway import PAYMENT_METHODS, SUBSCRIPTION_PAYMENT_METHODS, gateway
 from ..models import (
@@ -463,26 +462,17 @@ def donation_send_receipt(*, donation_id: int) -> bool:
         )
         if donation.receipt_sent_at or not donation.receipt_number or not donation.donor_email:
             return False
-        with (
-            translation.override(donation.language),
-            timezone.override(settings.DEFAULT_USER_TIME_ZONE),
-        ):
-            context = {
+        email_send(
+            template="charity/email/receipt",
+            context={
                 "donation": donation,
                 "organization": donation.organization,
                 "project": donation.project,
                 "donation_url": donation_guest_url(donation),
-            }
-            subject = render_to_string("charity/email/receipt_subject.txt", context).strip()
-            message = EmailMultiAlternatives(
-                subject=subject,
-                body=render_to_string("charity/email/receipt_body.txt", context),
-                to=[donation.donor_email],
-            )
-            message.attach_alternative(
-                render_to_string("charity/email/receipt_body.html", context), "text/html"
-            )
-        message.send()
+            },
+            to=donation.donor_email,
+            language=donation.language,
+        )
         donation.receipt_sent_at = timezone.now()
         donation.save(update_fields=["receipt_sent_at"])
     return True

@@ -2,13 +2,12 @@
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ..emails import email_send
 from ..exceptions import CharityError
 from ..models import (
     Invitation,
@@ -225,28 +224,18 @@ def invitation_send(*, invitation_id: int) -> bool:
     )
     if not invitation.is_open:
         return False
-    # Dates in the email read as on the site: in the platform's zone, not the worker's UTC.
-    with (
-        translation.override(invitation.language),
-        timezone.override(settings.DEFAULT_USER_TIME_ZONE),
-    ):
-        context = {
+    email_send(
+        template="charity/email/invitation",
+        context={
             "invitation": invitation,
             "organization": invitation.organization,
-            "role": invitation.get_role_display(),
+            "role": invitation.get_role_display,
             "inviter": invitation.invited_by.public_name,
-            "accept_url": invitation_accept_url(invitation),
-        }
-        subject = render_to_string("charity/email/invitation_subject.txt", context).strip()
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string("charity/email/invitation_body.txt", context),
-            to=[invitation.email],
-        )
-        message.attach_alternative(
-            render_to_string("charity/email/invitation_body.html", context), "text/html"
-        )
-    message.send()
+            "accept_url": lambda: invitation_accept_url(invitation),
+        },
+        to=invitation.email,
+        language=invitation.language,
+    )
     invitation.sent_at = timezone.now()
     invitation.save(update_fields=["sent_at"])
     return True

@@ -1,64 +1,29 @@
 """Donors' own pages: a gift by its private link, thanks, receipt, and "My donations"."""
 
-import factory
 import pytest
 from allauth.account.models import EmailAddress
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from charity.models import (
-    Donation,
-    DonationChannel,
     DonationFrequency,
     DonationStatus,
-    RecurringGift,
     RecurringGiftStatus,
     Refund,
 )
 from tests.cms.conftest import Site
-from tests.factories import ProjectFactory, UserFactory
+from tests.factories import DonationFactory, RecurringGiftFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-class GiftFactory(factory.django.DjangoModelFactory):
+def GiftFactory(*, pending=False, **fields):
     """A received online gift with its receipt number (pending=True: still awaiting payment)."""
-
-    class Meta:
-        model = Donation
-
-    project = factory.SubFactory(ProjectFactory)
-    organization = factory.LazyAttribute(lambda o: o.project.organization)
-    donor_name = "李华"
-    donor_email = factory.Sequence(lambda n: f"giver{n}@example.com")
-    donor_key = factory.LazyAttribute(lambda o: f"email:{o.donor_email}")
-    amount = 20_000
-    currency = "CNY"
-    channel = DonationChannel.ONLINE
-    status = DonationStatus.SUCCEEDED
-    received_at = factory.LazyFunction(timezone.now)
-    receipt_number = factory.Sequence(lambda n: f"2025-0001-{n:06d}")
-    language = "zh-hans"
-
-    class Params:
-        pending = factory.Trait(
-            status=DonationStatus.PENDING, received_at=None, receipt_number=None
-        )
+    return DonationFactory(received=not pending, **fields)
 
 
-class MonthlyFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = RecurringGift
-
-    project = factory.SubFactory(ProjectFactory)
-    organization = factory.LazyAttribute(lambda o: o.project.organization)
-    donor_name = "王芳"
-    donor_email = factory.Sequence(lambda n: f"monthly{n}@example.com")
-    amount = 10_000
-    currency = "CNY"
-    status = RecurringGiftStatus.ACTIVE
-    stripe_subscription_id = factory.Sequence(lambda n: f"sub_test{n:06d}")
+def MonthlyFactory(**fields):
+    return RecurringGiftFactory(**{"status": RecurringGiftStatus.ACTIVE, **fields})
 
 
 class FakeGateway:
