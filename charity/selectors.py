@@ -76,6 +76,11 @@ class ProjectTotals:
     donors: int
     currency: str
     ends_at: datetime.datetime
+    spent: int = 0
+
+    @property
+    def balance(self) -> int:
+        return self.raised - self.spent
 
     @property
     def percent(self) -> int:
@@ -116,7 +121,11 @@ def project_totals(*, projects) -> dict[int, ProjectTotals]:
             row["project_id"]: row
             for row in LedgerEntry.objects.filter(project_id__in=ids)
             .values("project_id")
-            .annotate(raised=Sum("amount"), donors=_counted_donors())
+            .annotate(
+                raised=Sum("amount", filter=Q(donation__isnull=False)),
+                spent=Sum("amount", filter=Q(expenditure__isnull=False)),
+                donors=_counted_donors(),
+            )
             .order_by()
         }
     return {
@@ -126,6 +135,7 @@ def project_totals(*, projects) -> dict[int, ProjectTotals]:
             donors=sums.get(project.pk, {}).get("donors") or 0,
             currency=project.currency,
             ends_at=project.fundraising_ends_at,
+            spent=-(sums.get(project.pk, {}).get("spent") or 0),
         )
         for project in projects
     }
@@ -141,7 +151,7 @@ class MoneyTotals:
 def platform_money(*, currency: str = "CNY") -> MoneyTotals:
     """One query: all money received on the platform in `currency`, net of refunds, and donors."""
     row = LedgerEntry.objects.filter(currency=currency).aggregate(
-        raised=Sum("amount"), donors=_counted_donors()
+        raised=Sum("amount", filter=Q(donation__isnull=False)), donors=_counted_donors()
     )
     return MoneyTotals(raised=row["raised"] or 0, donors=row["donors"] or 0, currency=currency)
 

@@ -14,10 +14,52 @@ from .models import (
     RECEIVED_STATUSES,
     Donation,
     DonationStatus,
+    Expenditure,
     RecurringGift,
     Refund,
     User,
 )
+
+
+@dataclass
+class TracedSpending:
+    """Part of a gift that paid for one published expenditure."""
+
+    expenditure: Expenditure
+    amount: int
+
+
+@dataclass
+class FundTrace:
+    """Where a received gift went: "of your ¥200, ¥120 → rice (invoice), ¥80 not yet spent"."""
+
+    net: int  # what the organization kept of the gift (after refunds and disputes)
+    spent: list[TracedSpending]
+
+    @property
+    def unspent(self) -> int:
+        return self.net - sum(part.amount for part in self.spent)
+
+
+def donor_fund_trace(*, donation: Donation) -> FundTrace:
+    """Three queries: the gift's net amount, its allocations with their expenditures, and those
+    expenditures' receipts."""
+    net = donation.ledger_entries.aggregate(total=Sum("amount"))["total"] or 0
+    per_expenditure = {
+        row["expenditure"]: row["total"]
+        for row in donation.allocations.values("expenditure")
+        .annotate(total=Sum("amount"))
+        .filter(total__gt=0)
+    }
+    expenditures = (
+        Expenditure.objects.filter(pk__in=per_expenditure)
+        .prefetch_related("documents")
+        .order_by("spent_on", "pk")
+    )
+    return FundTrace(
+        net=max(net, 0),
+        spent=[TracedSpending(e, per_expenditure[e.pk]) for e in expenditures],
+    )
 
 
 @dataclass
@@ -28,6 +70,7 @@ class DonorGift:
     refunds: list[Refund] = field(default_factory=list)
     # The project's live public page in the reader's language, or None (general fund, no page).
     project_page: object | None = None
+    trace: FundTrace | None = None
 
     @property
     def is_pending(self) -> bool:
@@ -84,15 +127,19 @@ def project_pages_by_project(*, project_ids, language_code: str) -> dict[int, ob
 
 
 def donation_by_token(*, token: str, language_code: str) -> DonorGift:
-    """Three queries at most (gift, refunds, project page): the gift whose private link is
-    `token`. Raises Donation.DoesNotExist for an unknown token."""
+    """Six queries at most (gift, refunds, project page, fund trace): the gift whose private link
+    is `token`. Raises Donation.DoesNotExist for an unknown token."""
     donation = Donation.objects.select_related("organization", "project", "recurring_gift").get(
         guest_token=token
     )
     refunds = list(donation.refunds.order_by("created_at"))
     pages = project_pages_by_project(project_ids=[donation.project_id], language_code=language_code)
+    trace = donor_fund_trace(donation=donation) if donation.received_at else None
     return DonorGift(
-        donation=donation, refunds=refunds, project_page=pages.get(donation.project_id)
+        donation=donation,
+        refunds=refunds,
+        project_page=pages.get(donation.project_id),
+        trace=trace,
     )
 
 

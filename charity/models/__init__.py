@@ -15,6 +15,14 @@ from .donations import (
     Refund,
     StripeEvent,
 )
+from .expenditures import (
+    Allocation,
+    Expenditure,
+    ExpenditureCategory,
+    ExpenditureDocument,
+    ExpenditureStatus,
+    PublishedExpenditureError,
+)
 from .ledger import GENESIS_HASH, AppendOnlyError, LedgerEntry, LedgerEntryKind, LedgerHead
 from .organizations import (
     Invitation,
@@ -43,6 +51,7 @@ __all__ = [
     "GENESIS_HASH",
     "PROJECT_TRANSITIONS",
     "RECEIVED_STATUSES",
+    "Allocation",
     "AppendOnlyError",
     "BeneficiaryGroup",
     "BeneficiaryGroupCode",
@@ -53,6 +62,10 @@ __all__ = [
     "DonationFrequency",
     "DonationStatus",
     "DonationStatusChange",
+    "Expenditure",
+    "ExpenditureCategory",
+    "ExpenditureDocument",
+    "ExpenditureStatus",
     "Invitation",
     "LedgerEntry",
     "LedgerEntryKind",
@@ -62,6 +75,7 @@ __all__ = [
     "Project",
     "ProjectStatus",
     "ProjectStatusChange",
+    "PublishedExpenditureError",
     "ReceiptCounter",
     "RecurringGift",
     "RecurringGiftStatus",

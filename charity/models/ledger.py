@@ -23,6 +23,8 @@ class LedgerEntryKind(models.TextChoices):
     REFUND_REVERSED = "refund_reversed", _("Refund reversed")
     DISPUTE_WITHDRAWN = "dispute_withdrawn", _("Withdrawn for a dispute")
     DISPUTE_REINSTATED = "dispute_reinstated", _("Dispute won, reinstated")
+    EXPENDITURE_PUBLISHED = "expenditure_published", _("Expenditure")
+    EXPENDITURE_REVERSED = "expenditure_reversed", _("Expenditure reversed")
 
 
 class AppendOnlyError(Exception):
@@ -57,6 +59,13 @@ class LedgerEntry(models.Model):
     )
     donation = models.ForeignKey(
         "charity.Donation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+    )
+    expenditure = models.ForeignKey(
+        "charity.Expenditure",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -106,6 +115,9 @@ class LedgerEntry(models.Model):
             "memo": self.memo,
             "previous_hash": self.previous_hash,
         }
+        if self.expenditure_id is not None:
+            # Only where present, so that entries written before expenditures existed keep their hash.
+            fields["expenditure"] = self.expenditure_id
         return json.dumps(
             fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False
         ).encode()

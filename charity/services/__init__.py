@@ -14,6 +14,16 @@ from .donations import (
     receipt_numbers_issue,
     recurring_gift_cancel,
 )
+from .expenditures import (
+    allocations_release_for_refund,
+    expenditure_approve,
+    expenditure_create,
+    expenditure_publish,
+    expenditure_reverse,
+    expenditure_update,
+    fund_balance,
+    unallocated_amount,
+)
 from .ledger import LedgerCheck, Movement, ledger_append, ledger_append_many, ledger_verify
 from .organizations import (
     invitation_accept,
@@ -44,6 +54,7 @@ __all__ = [
     "EventNotReady",
     "LedgerCheck",
     "Movement",
+    "allocations_release_for_refund",
     "donation_checkout_start",
     "donation_guest_url",
     "donation_lock",
@@ -54,6 +65,12 @@ __all__ = [
     "donation_set_status",
     "donation_settle_refunds",
     "donations_record_offline",
+    "expenditure_approve",
+    "expenditure_create",
+    "expenditure_publish",
+    "expenditure_reverse",
+    "expenditure_update",
+    "fund_balance",
     "invitation_accept",
     "invitation_accept_url",
     "invitation_create",
@@ -76,5 +93,6 @@ __all__ = [
     "stripe_event_apply",
     "stripe_event_record",
     "stripe_events_pending",
+    "unallocated_amount",
     "user_update_preferences",
 ]

@@ -6,19 +6,25 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import GENESIS_HASH, Donation, LedgerEntry, LedgerHead
+from ..models import GENESIS_HASH, Donation, Expenditure, LedgerEntry, LedgerHead
 from ..signals import project_money_changed
 
 
 @dataclass(frozen=True)
 class Movement:
-    """Money moved on a donation: signed minor units in its currency (in: +, out: −)."""
+    """Money moved on a donation or by an expenditure: signed minor units in its currency
+    (into the fund: +, out of it: −)."""
 
     kind: str
-    donation: Donation
     amount: int
+    donation: Donation | None = None
+    expenditure: Expenditure | None = None
     occurred_at: datetime.datetime | None = None
     memo: str = ""
+
+    @property
+    def source(self):
+        return self.donation if self.donation is not None else self.expenditure
 
 
 def ledger_append_many(*, movements: list[Movement], batch_size: int = 2000) -> list[LedgerEntry]:
@@ -40,15 +46,16 @@ def ledger_append_many(*, movements: list[Movement], batch_size: int = 2000) -> 
         entries = []
         for movement in movements:
             seq += 1
-            donation = movement.donation
+            source = movement.source
             entry = LedgerEntry(
                 seq=seq,
                 kind=movement.kind,
-                organization_id=donation.organization_id,
-                project_id=donation.project_id,
-                donation=donation,
+                organization_id=source.organization_id,
+                project_id=source.project_id,
+                donation=movement.donation,
+                expenditure=movement.expenditure,
                 amount=movement.amount,
-                currency=donation.currency,
+                currency=source.currency,
                 occurred_at=movement.occurred_at or now,
                 recorded_at=now,
                 memo=movement.memo,
@@ -61,9 +68,9 @@ def ledger_append_many(*, movements: list[Movement], batch_size: int = 2000) -> 
         head.save(update_fields=["seq", "entry_hash"])
         moved = {}
         for movement in movements:
-            projects = moved.setdefault(movement.donation.organization_id, set())
-            if movement.donation.project_id:
-                projects.add(movement.donation.project_id)
+            projects = moved.setdefault(movement.source.organization_id, set())
+            if movement.source.project_id:
+                projects.add(movement.source.project_id)
 
         def announce():
             for organization_id, project_ids in moved.items():

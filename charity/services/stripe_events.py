@@ -27,6 +27,7 @@ from ..models import (
     StripeEvent,
 )
 from .donations import donation_lock, donation_receive, donation_set_status, donor_key
+from .expenditures import allocations_release_for_refund
 from .ledger import ledger_append
 
 logger = logging.getLogger(__name__)
@@ -348,6 +349,7 @@ def donation_settle_refunds(*, donation: Donation, refunded: int, source: str, a
             amount=-difference,
             memo=f"refund of donation {donation.pk} reversed",
         )
+    allocations_release_for_refund(donation=donation)
     if donation.status == DonationStatus.DISPUTED:
         return
     if refunded >= donation.amount:
@@ -379,6 +381,7 @@ def _dispute_changed(dispute: dict, *, source: str) -> None:
             amount=-dispute["amount"],
             memo=f"dispute on donation {donation.pk}",
         )
+        allocations_release_for_refund(donation=donation)
         donation_set_status(donation=donation, status=DonationStatus.DISPUTED, source=source)
     row.status = dispute.get("status") or row.status
     if row.status == "won" and not row.reinstated:
