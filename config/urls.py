@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from charity import open_data
 from charity.webhooks import stripe_webhook
 from cms.feeds import ProjectUpdatesFeed
 from cms.sitemaps import AllLanguagesSitemap
@@ -22,6 +23,8 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
+    path("open-data/ledger.csv", open_data.ledger_csv, name="open_data_ledger_csv"),
+    path("open-data/ledger.json", open_data.ledger_json, name="open_data_ledger_json"),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": AllLanguagesSitemap}}, name="sitemap"),
     path("django-admin/", admin.site.urls),
     path("cms-admin/", include(wagtailadmin_urls)),
