@@ -274,6 +274,9 @@ def expenditure_reverse(*, actor: User, expenditure: Expenditure, reason: str) -
     """A correction of a published expenditure: a draft that, once approved and published, puts
     its amount back into the fund. The original stays on the record."""
     require(actor, "expenditure.create", expenditure.organization)
+    expenditure = Expenditure.objects.get(
+        pk=expenditure.pk
+    )  # as stored, not as the caller last saw it
     if expenditure.status != ExpenditureStatus.PUBLISHED or expenditure.reverses_id:
         raise CharityError(_("Only a published expenditure can be reversed."), code="status")
     if Expenditure.objects.filter(reverses=expenditure).exists():

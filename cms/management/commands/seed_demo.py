@@ -12,6 +12,7 @@ from charity.validators import credit_code_check_character
 from cms.services import site_home_ensure
 
 from ._demo_donations import seed_donations
+from ._demo_expenditures import seed_expenditures
 from ._demo_pages import seed_pages
 
 DEMO_PASSWORD = "shanxin-demo-2026"
@@ -99,6 +100,7 @@ PEOPLE = [
     ("coordinator@shanxin.example", "张伟 Zhang Wei", "sunshine-community", Role.COORDINATOR),
     ("editor@shanxin.example", "陈晨 Chen Chen", "sunshine-community", Role.EDITOR),
     ("owner2@shanxin.example", "刘洋 Liu Yang", "mountain-children", Role.OWNER),
+    ("finance2@shanxin.example", "周婷 Zhou Ting", "mountain-children", Role.FINANCE),
     ("owner3@shanxin.example", "赵敏 Zhao Min", "changan-elder-care", Role.OWNER),
     ("donor@shanxin.example", "周明 Zhou Ming", None, None),
     ("volunteer@shanxin.example", "孙悦 Sun Yue", None, None),
@@ -150,7 +152,8 @@ class Command(BaseCommand):
                 organizations=organizations,
                 donor=User.objects.get(email="donor@shanxin.example"),
             )
-        self.stdout.write(f"Demo gifts recorded: {gifts}")
+            spending = seed_expenditures(organizations=organizations)
+        self.stdout.write(f"Demo gifts recorded: {gifts}; expenditures published: {spending}")
         self._print_accounts(rows)
 
     def _user(self, email: str, display_name: str, *, superuser: bool = False) -> User:
