@@ -12,19 +12,20 @@ The tree (each page declares where it may live):
     └── StandardPage
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Exists, OuterRef, Q, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
-from charity.models import Project
 from charity.selectors import verified_organizations
 
 from . import page_cache
@@ -46,6 +47,18 @@ class CachedPageMixin:
     def serve(self, request, *args, **kwargs):
         page_cache.depends_on(request, *self.page_cache_tags())
         return super().serve(request, *args, **kwargs)
+
+    def get_view_restrictions(self):
+        """Wagtail's restrictions on this page and its ancestors (an alias follows its source's),
+        in one query instead of two; none at all when routing saw that no page has any."""
+        if getattr(self, "_any_view_restrictions", True) is False:
+            return PageViewRestriction.objects.none()
+        paths = [self.path[:end] for end in range(self.steplen, len(self.path) + 1, self.steplen)]
+        aliases = Page.objects.filter(path__in=paths, alias_of__isnull=False)
+        return PageViewRestriction.objects.filter(
+            Q(page__path__in=paths, page__alias_of__isnull=True)
+            | Q(page__in=aliases.values("alias_of_id"))
+        )
 
 
 def _stale_when_days_left_change(request, cards) -> None:
@@ -70,40 +83,73 @@ class HomePage(CachedPageMixin, Page):
         verbose_name = _("home page")
 
     def route(self, request, path_components):
-        """Find the page for a URL in one lookup by its url_path instead of one per level.
+        """Find the page for a URL by its url_path in two queries instead of two per level.
 
-        Wagtail walks the tree a level at a time (two queries per level); project pages sit five
-        levels down. The result is the same: a live page whose ancestors are all live.
+        Wagtail walks the tree a level at a time; project pages sit five levels down. The result
+        is the same: a live page whose ancestors are all live. The first query also tells whether
+        any page has a view restriction, so that the usual case needs no restriction query (see
+        get_view_restrictions); the second loads the specific page with what its
+        `serve_select_related` names. (Joining every page type's table instead makes PostgreSQL
+        plan badly on small, never-analysed tables.)
         """
         if not path_components:
             return super().route(request, path_components)
         url_path = self.url_path + "/".join(path_components) + "/"
-        page = Page.objects.filter(url_path=url_path, live=True).specific().first()
-        if page is None or not page.path.startswith(self.path):
+        # url_paths are unique (slugs are unique among siblings), so the ancestors between this
+        # page and the one found are the pages at these url_paths.
+        ancestor_url_paths = [
+            self.url_path + "/".join(path_components[:n]) + "/"
+            for n in range(1, len(path_components))
+        ]
+        found = (
+            Page.objects.filter(url_path=url_path, live=True, path__startswith=self.path)
+            .annotate(
+                unpublished_ancestor=Exists(
+                    Page.objects.filter(
+                        url_path__in=ancestor_url_paths, path__startswith=self.path, live=False
+                    )
+                ),
+                any_view_restrictions=Exists(PageViewRestriction.objects.all()),
+            )
+            .values("pk", "content_type_id", "unpublished_ancestor", "any_view_restrictions")
+            .first()
+        )
+        if found is None or found["unpublished_ancestor"]:
             raise Http404
-        between = range(len(self.path) + self.steplen, len(page.path), self.steplen)
-        ancestor_paths = [page.path[:end] for end in between]
-        if ancestor_paths and Page.objects.filter(path__in=ancestor_paths, live=False).exists():
+        model = ContentType.objects.get_for_id(found["content_type_id"]).model_class() or Page
+        # What the page's template reads anyway, loaded with it.
+        related = getattr(model, "serve_select_related", ())
+        page = model.objects.select_related(*related).filter(pk=found["pk"]).first()
+        if page is None:  # deleted in between
             raise Http404
+        page._any_view_restrictions = found["any_view_restrictions"]
         return RouteResult(page)
 
     def get_context(self, request, *args, **kwargs):
+        from .context_processors import project_index_url
         from .selectors import featured_project_cards, latest_updates, platform_totals
 
         context = super().get_context(request, *args, **kwargs)
-        organizations = list(verified_organizations()[:6])
         pages = OrganizationPage.objects.live().filter(
-            locale_id=self.locale_id, organization__in=organizations
+            locale_id=self.locale_id, organization=OuterRef("pk")
         )
-        urls = {page.organization_id: page.get_url(request) for page in pages}
+        organizations = list(
+            verified_organizations().annotate(
+                page_url_path=Subquery(pages.order_by("path").values("url_path")[:1])
+            )[:6]
+        )
         for organization in organizations:
-            organization.page_url = urls.get(organization.pk)
+            organization.page_url = None
+            if organization.page_url_path is not None:
+                # A page's URL needs only its url_path (and the cached site root paths).
+                page = Page(url_path=organization.page_url_path)
+                organization.page_url = page.get_url(request)
         context["organizations"] = organizations
         context["featured"] = featured_project_cards(locale=self.locale_id)
         _stale_when_days_left_change(request, context["featured"])
         context["updates"] = latest_updates(locale=self.locale_id)
         context["totals"] = platform_totals()
-        context["project_index"] = ProjectIndexPage.objects.child_of(self).live().first()
+        context["project_index_url"] = project_index_url(home=self)
         return context
 
 
@@ -219,6 +265,9 @@ class ProjectIndexPage(CachedPageMixin, Page):
     @property
     def scope_organization(self):
         """The organization whose projects this index lists, or None for all of them."""
+        if self.depth <= 3:
+            # Right below a home page (which sits below the tree's root): not an organization's.
+            return None
         parent = (
             OrganizationPage.objects.filter(path=self.path[: -self.steplen])
             .select_related("organization")
@@ -281,6 +330,7 @@ class CharityProjectPage(CachedPageMixin, Page):
     parent_page_types = ["cms.ProjectIndexPage"]
     subpage_types = ["cms.ProjectUpdatePage"]
     base_form_class = CharityProjectPageForm
+    serve_select_related = ("hero_image", "project__organization")
 
     class Meta:
         verbose_name = _("charity project page")
@@ -302,14 +352,11 @@ class CharityProjectPage(CachedPageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         from charity.selectors import project_totals, recent_gifts
 
-        from .selectors import latest_updates
+        from .selectors import HERO_IMAGE, OG_IMAGE, attach_renditions, latest_updates
 
         context = super().get_context(request, *args, **kwargs)
-        project = (
-            Project.objects.select_related("organization")
-            .prefetch_related("beneficiary_groups")
-            .get(pk=self.project_id)
-        )
+        project = self.project  # with its organization when routed (serve_select_related)
+        prefetch_related_objects([project], "beneficiary_groups")
         context["project"] = project
         context["totals"] = totals = project_totals(projects=[project])[project.pk]
         upcoming = [totals.days_left_changes_at]
@@ -321,6 +368,9 @@ class CharityProjectPage(CachedPageMixin, Page):
         context["accepting"] = project.accepts_donations()
         context["gifts"] = recent_gifts(project=project)
         context["updates"] = latest_updates(locale=self.locale_id, parent=self, limit=10)
+        context["parent"] = self.get_parent()
+        if self.hero_image_id:
+            attach_renditions([self.hero_image], HERO_IMAGE, OG_IMAGE)
         return context
 
     def clean(self):

@@ -4,10 +4,12 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Left, Length
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
+from wagtail.images.models import Filter
 
 from charity.models import BeneficiaryGroupCode, Organization, ProjectStatus
 from charity.regions import province_choices
@@ -18,6 +20,7 @@ from .search import query_text
 
 CARD_IMAGE = "fill-640x360"
 HERO_IMAGE = "fill-1200x600"
+OG_IMAGE = "fill-1200x630"  # the project page's picture for link previews
 PROJECTS_PER_PAGE = 12
 
 
@@ -63,11 +66,64 @@ class ProjectFilterForm(forms.Form):
 
 
 def _card_queryset(pages):
-    renditions = get_image_model().objects.prefetch_renditions(CARD_IMAGE)
-    return pages.select_related("project__organization").prefetch_related(
-        Prefetch("hero_image", queryset=renditions),
-        "project__beneficiary_groups",
+    return pages.select_related("project__organization", "hero_image").prefetch_related(
+        "project__beneficiary_groups"
     )
+
+
+def attach_renditions(images, *specs: str) -> None:
+    """Give each image its renditions for `specs` ahead of get_rendition: from Wagtail's
+    renditions cache, and those it lacks in one query (none when the cache has them all).
+
+    A rendition that does not exist yet is left out; get_rendition creates it.
+    """
+    images = [image for image in images if image is not None]
+    if not images:
+        return
+    rendition_model = get_image_model().get_rendition_model()
+    wanted = {}  # cache key → the images it is for (an image may be on several cards)
+    for image in images:
+        for spec in specs:
+            focal_point_key = Filter(spec=spec).get_cache_key(image)
+            key = rendition_model.construct_cache_key(image, focal_point_key, spec)
+            wanted.setdefault(key, []).append(image)
+    cached = rendition_model.cache_backend.get_many(list(wanted))
+    for image in images:
+        image.prefetched_renditions = []
+    missing = {}
+    for key, same in wanted.items():
+        if key not in cached:
+            missing[key] = same
+            continue
+        cached[key].image = same[0]  # as Wagtail does: no query for rendition.image
+        for image in same:
+            image.prefetched_renditions.append(cached[key])
+    if missing:
+        found = {}
+        renditions = rendition_model.objects.filter(
+            image__in={same[0].pk for same in missing.values()}, filter_spec__in=specs
+        )
+        for rendition in renditions.order_by():
+            found.setdefault(rendition.image_id, []).append(rendition)
+        fresh = {}
+        for key, same in missing.items():
+            for rendition in found.get(same[0].pk, []):
+                spec, focal_point_key = rendition.filter_spec, rendition.focal_point_key
+                if rendition_model.construct_cache_key(same[0], focal_point_key, spec) == key:
+                    rendition.image = same[0]
+                    for image in same:
+                        image.prefetched_renditions.append(rendition)
+                    fresh[key] = rendition
+        rendition_model.cache_backend.set_many(fresh)
+
+
+def prefetched_rendition(image, spec: str):
+    """The image's `spec` rendition from attach_renditions, without get_rendition's cache write
+    (attach_renditions stored it); made by get_rendition if it does not exist yet."""
+    for rendition in getattr(image, "prefetched_renditions", ()):
+        if rendition.filter_spec == spec:
+            return rendition
+    return image.get_rendition(spec)
 
 
 def public_project_pages(*, locale):
@@ -154,11 +210,13 @@ class ProjectCard:
     @property
     def image(self):
         image = self.page.hero_image
-        return image.get_rendition(CARD_IMAGE) if image else None
+        return prefetched_rendition(image, CARD_IMAGE) if image else None
 
 
 def project_cards(*, pages) -> list[ProjectCard]:
-    """Cards for already-loaded project pages (loaded with _card_queryset)."""
+    """Cards for already-loaded project pages (loaded with _card_queryset), in at most two more
+    queries: totals, and renditions the cache lacks."""
+    attach_renditions([page.hero_image for page in pages], CARD_IMAGE)
     totals = project_totals(projects=[page.project for page in pages])
     return [ProjectCard(page=page, totals=totals[page.project_id]) for page in pages]
 
@@ -174,21 +232,45 @@ def featured_project_cards(*, locale, limit: int = 6) -> list[ProjectCard]:
     return project_cards(pages=list(_card_queryset(pages)[:limit]))
 
 
+def _partial_page(model, **values):
+    """A page as if loaded with .only(*values): the other fields load when first read."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(None, names, [values[name] for name in names])
+
+
 def latest_updates(*, locale, parent=None, limit: int = 4) -> list[ProjectUpdatePage]:
     """The newest project updates (of one project page when `parent` is given), each with
-    `.project_page` set, in two queries."""
+    `.project_page` set, in one query.
+
+    Without `parent`, `.project_page` is loaded with its id, title, path and url_path only (enough
+    for a title and a link); any other field is read from the database when first used.
+    """
     updates = ProjectUpdatePage.objects.live().filter(locale=locale).order_by("-date", "-pk")
     if parent is not None:
-        updates = updates.child_of(parent)
-    updates = list(updates.select_related("image")[:limit])
-    if parent is not None:
+        updates = list(updates.child_of(parent).select_related("image")[:limit])
         for update in updates:
             update.project_page = parent
         return updates
-    parent_paths = {update.path[: -CharityProjectPage.steplen] for update in updates}
-    parents = {page.path: page for page in CharityProjectPage.objects.filter(path__in=parent_paths)}
+    parent_path = Left(OuterRef("path"), Length(OuterRef("path")) - CharityProjectPage.steplen)
+    parents = CharityProjectPage.objects.filter(path=parent_path)
+    updates = list(
+        updates.select_related("image").annotate(
+            project_page_id=Subquery(parents.values("pk")[:1]),
+            project_page_title=Subquery(parents.values("title")[:1]),
+        )[:limit]
+    )
     for update in updates:
-        update.project_page = parents.get(update.path[: -CharityProjectPage.steplen])
+        update.project_page = None
+        if update.project_page_id is not None:
+            update.project_page = _partial_page(
+                CharityProjectPage,
+                id=update.project_page_id,
+                page_ptr_id=update.project_page_id,
+                title=update.project_page_title,
+                path=update.path[: -CharityProjectPage.steplen],
+                depth=update.depth - 1,
+                url_path=update.url_path[: update.url_path.rstrip("/").rindex("/") + 1],
+            )
     return updates
 
 
@@ -207,16 +289,20 @@ class PlatformTotals:
 
 
 def platform_totals() -> PlatformTotals:
-    """Figures for the home page, in three queries; money in yuan, summed over the ledger.
+    """Figures for the home page, in two queries; money in yuan, summed over the ledger.
 
     Volunteer hours are zero until the volunteering capability records service hours.
     """
     from charity.selectors import platform_money, public_projects
 
     money = platform_money(currency="CNY")
+    counts = Organization.objects.filter(verified_at__isnull=False).aggregate(
+        organizations=Count("pk", distinct=True),
+        projects=Count("projects", distinct=True, filter=Q(projects__in=public_projects())),
+    )
     return PlatformTotals(
-        organizations=Organization.objects.filter(verified_at__isnull=False).count(),
-        projects=public_projects().count(),
+        organizations=counts["organizations"],
+        projects=counts["projects"],
         raised=money.raised,
         donors=money.donors,
         volunteer_hours=0,

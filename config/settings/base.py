@@ -122,6 +122,16 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Wagtail writes a rendition to this cache every time a template asks for one; in process memory
+# that costs no network round trip. A rendition's key holds its image's file hash, so a replaced
+# image is never served from here. A rendition deleted by hand may linger in other processes until
+# its entry expires (the page cache keeps pages as long).
+CACHES["renditions"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "renditions",
+    "TIMEOUT": 600,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 # How long an anonymous reader's page may be served from the cache; changes invalidate it sooner
 # (cms.page_cache). 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)

@@ -1,0 +1,111 @@
+"""What an uncached page costs, and that the shortcuts taken for it change nothing readers see."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
+from wagtail.models import PageViewRestriction
+
+from cms.selectors import CARD_IMAGE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+def with_image(page):
+    page.hero_image = get_image_model().objects.create(
+        title="photo", file=get_test_image_file(size=(800, 600))
+    )
+    page.hero_image_alt = "孩子们在吃午餐"
+    page.save_revision().publish()
+    return page
+
+
+@pytest.fixture
+def filled_site(site):
+    for n in range(3):
+        page = site.add_project(title=f"项目{n}", is_featured=True)
+        site.add_update(page, n)
+    with_image(page)
+    return site
+
+
+@pytest.mark.parametrize("name", ["home", "index", "project"])
+def test_a_page_takes_at_most_twelve_queries(
+    client, filled_site, django_assert_max_num_queries, name
+):
+    url = {"home": "/zh-hans/", "index": "/zh-hans/projects/"}.get(name)
+    if name == "project":  # the one with a picture
+        url = client.get("/zh-hans/projects/").context["listing"].cards[0].page.url
+    client.get(url)  # Wagtail's per-process caches (site root paths, renditions) warm up
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_cards_show_their_pictures_whether_or_not_the_renditions_are_cached(client, site):
+    page = with_image(site.add_project(title="午餐", is_featured=True))
+    cold = client.get("/zh-hans/projects/").content.decode()
+    rendition = page.hero_image.renditions.get(filter_spec=CARD_IMAGE)
+    assert rendition.url in cold
+    assert 'alt="孩子们在吃午餐"' in cold
+    rendition.purge_from_cache()
+    with CaptureQueriesContext(connection) as uncached:
+        assert rendition.url in client.get("/zh-hans/projects/").content.decode()
+    with CaptureQueriesContext(connection) as cached:
+        assert rendition.url in client.get("/zh-hans/projects/").content.decode()
+    # The renditions the cache lacks come in one query; a warm cache needs none.
+    assert len(uncached) == len(cached) + 1
+    assert rendition.url in client.get("/zh-hans/").content.decode()
+    body = client.get(page.url).content.decode()
+    assert 'alt="孩子们在吃午餐"' in body
+    assert 'property="og:image"' in body
+
+
+def test_home_links_organizations_projects_and_updates(client, site):
+    page = site.add_project(title="冬衣", is_featured=True)
+    site.add_update(page, 1)
+    body = client.get("/zh-hans/").content.decode()
+    assert f'href="{site.org_page.url}"' in body
+    assert 'class="button button--secondary" href="/zh-hans/projects/"' in body
+    assert "Update 1" in body and "冬衣" in body
+    site.index.unpublish()
+    assert 'href="/zh-hans/projects/"' not in client.get("/zh-hans/").content.decode()
+
+
+def test_a_project_page_links_back_to_its_index(client, site):
+    page = site.add_project(title="冬衣")
+    body = client.get(page.url).content.decode()
+    assert f'<a href="{site.org_index.url}">{site.org_index.title}</a>' in body
+
+
+@pytest.mark.parametrize("restricted", ["self", "ancestor", "alias source"])
+def test_private_pages_stay_private(client, site, restricted):
+    page = site.add_project(title="冬衣")
+    url = page.url
+    if restricted == "self":
+        PageViewRestriction.objects.create(page=page, restriction_type="login")
+    elif restricted == "ancestor":
+        PageViewRestriction.objects.create(page=site.org_page, restriction_type="login")
+    else:
+        # An alias follows its source page's restrictions.
+        alias = site.org_index.create_alias(parent=site.home, update_slug="alias-projects")
+        PageViewRestriction.objects.create(page=site.org_index, restriction_type="login")
+        url = "/zh-hans/alias-projects/"
+        assert alias.live
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+    PageViewRestriction.objects.all().delete()
+    assert client.get(url).status_code == 200
+
+
+def test_a_restricted_home_page_stays_private(client, site):
+    PageViewRestriction.objects.create(page=site.home, restriction_type="login")
+    assert client.get("/zh-hans/").status_code == 302
+    assert client.get(site.index.url).status_code == 302
