@@ -9,6 +9,8 @@ from django.utils import timezone
 from .models import (
     Donation,
     DonationStatus,
+    Expenditure,
+    ExpenditureStatus,
     Invitation,
     LedgerEntry,
     LedgerEntryKind,
@@ -205,3 +207,14 @@ def recent_gifts(*, project: Project, limit: int = 8) -> list[PublicGift]:
         )
         for row in rows
     ]
+
+
+def published_expenditures(*, project: Project, limit: int = 50) -> list[Expenditure]:
+    """Two queries (one without any): a project's published spending, newest first, with its
+    receipts. Payees that are individual beneficiaries are shown masked (`public_payee`)."""
+    return list(
+        Expenditure.objects.filter(project=project, status=ExpenditureStatus.PUBLISHED)
+        .select_related("reverses")
+        .prefetch_related("documents")
+        .order_by("-spent_on", "-pk")[:limit]
+    )

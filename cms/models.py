@@ -350,7 +350,7 @@ class CharityProjectPage(CachedPageMixin, Page):
         return (page_cache.SITE, page_cache.project_tag(self.project_id))
 
     def get_context(self, request, *args, **kwargs):
-        from charity.selectors import project_totals, recent_gifts
+        from charity.selectors import project_totals, published_expenditures, recent_gifts
 
         from .selectors import HERO_IMAGE, OG_IMAGE, attach_renditions, latest_updates
 
@@ -367,6 +367,7 @@ class CharityProjectPage(CachedPageMixin, Page):
         context["beneficiary_groups"] = list(project.beneficiary_groups.all())
         context["accepting"] = project.accepts_donations()
         context["gifts"] = recent_gifts(project=project)
+        context["expenditures"] = published_expenditures(project=project)
         context["updates"] = latest_updates(locale=self.locale_id, parent=self, limit=10)
         context["parent"] = self.get_parent()
         if self.hero_image_id:
