@@ -44,6 +44,7 @@ from .projects import (
     ProjectStatus,
     ProjectStatusChange,
 )
+from .reports import PublishedReportError, ReportPeriodKind, ReportStatus, TransparencyReport
 from .test_gateway import TestGatewayObject
 
 __all__ = [
@@ -76,13 +77,17 @@ __all__ = [
     "ProjectStatus",
     "ProjectStatusChange",
     "PublishedExpenditureError",
+    "PublishedReportError",
     "ReceiptCounter",
     "RecurringGift",
     "RecurringGiftStatus",
     "Refund",
+    "ReportPeriodKind",
+    "ReportStatus",
     "Role",
     "StripeEvent",
     "TestGatewayObject",
+    "TransparencyReport",
     "User",
     "UserManager",
     "_invitation_expiry",

@@ -40,6 +40,17 @@ from .organizations import (
     user_update_preferences,
 )
 from .projects import PROJECT_FIELDS, project_create, project_set_status, project_update
+from .reports import (
+    RATIO_RULES,
+    RatioResult,
+    RatioRule,
+    ratio_check,
+    report_create,
+    report_export,
+    report_figures,
+    report_period,
+    report_publish,
+)
 from .stripe_events import (
     EventNotReady,
     donation_settle_refunds,
@@ -50,10 +61,13 @@ from .stripe_events import (
 
 __all__ = [
     "PROJECT_FIELDS",
+    "RATIO_RULES",
     "CheckoutStarted",
     "EventNotReady",
     "LedgerCheck",
     "Movement",
+    "RatioResult",
+    "RatioRule",
     "allocations_release_for_refund",
     "donation_checkout_start",
     "donation_guest_url",
@@ -88,8 +102,14 @@ __all__ = [
     "project_create",
     "project_set_status",
     "project_update",
+    "ratio_check",
     "receipt_numbers_issue",
     "recurring_gift_cancel",
+    "report_create",
+    "report_export",
+    "report_figures",
+    "report_period",
+    "report_publish",
     "stripe_event_apply",
     "stripe_event_record",
     "stripe_events_pending",

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -64,6 +65,13 @@ def spend(project, amount, *, creator, approver, **fields):
     )
     services.expenditure_approve(actor=approver, expenditure=expenditure)
     return services.expenditure_publish(actor=approver, expenditure=expenditure)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The services' messages in English, so that tests can match them."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
