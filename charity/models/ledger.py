@@ -87,7 +87,11 @@ class LedgerEntry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["seq"]
-        indexes = [models.Index(fields=["project", "kind"])]
+        indexes = [
+            models.Index(fields=["project", "kind"]),
+            # Reports sum one organization's entries over a period.
+            models.Index(fields=["organization", "occurred_at"]),
+        ]
 
     def __str__(self):
         return f"{self.seq} {self.kind} {self.amount} {self.currency}"
