@@ -1,0 +1,39 @@
+"""volunteers' data, one module per part of the domain; import models from here."""
+
+from .profiles import (
+    AGE_OF_CONSENT,
+    CertificateKind,
+    Skill,
+    VolunteerCertificate,
+    VolunteerProfile,
+    validate_availability,
+)
+from .shifts import (
+    ACTIVE_STATUSES,
+    PLACE_HOLDING_STATUSES,
+    SIGNUP_TRANSITIONS,
+    ReliefTask,
+    Shift,
+    ShiftSignup,
+    SignupStatus,
+    SignupStatusChange,
+    Urgency,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "AGE_OF_CONSENT",
+    "PLACE_HOLDING_STATUSES",
+    "SIGNUP_TRANSITIONS",
+    "CertificateKind",
+    "ReliefTask",
+    "Shift",
+    "ShiftSignup",
+    "SignupStatus",
+    "SignupStatusChange",
+    "Skill",
+    "Urgency",
+    "VolunteerCertificate",
+    "VolunteerProfile",
+    "validate_availability",
+]
