@@ -41,8 +41,6 @@ def example(resource: str, **fields) -> dict:
 class StripeGateway:
     """Stripe's API, through the official SDK."""
 
-    is_test_gateway = False
-
     def __init__(self, api_key: str):
         self.client = stripe.StripeClient(api_key, max_network_retries=2)
 
@@ -51,9 +49,6 @@ class StripeGateway:
             params=params, options={"idempotency_key": idempotency_key}
         )
         return {"id": session.id, "url": session.url}
-
-    def retrieve_checkout_session(self, session_id: str) -> dict:
-        return self.client.v1.checkout.sessions.retrieve(session_id).to_dict()
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> dict:
         return self.client.v1.payment_intents.retrieve(payment_intent_id).to_dict()

@@ -25,8 +25,6 @@ logger = logging.getLogger(__name__)
 
 
 class LocalTestGateway:
-    is_test_gateway = True
-
     # --- the StripeGateway interface -----------------------------------------------------------
 
     def create_checkout_session(self, params: dict, *, idempotency_key: str) -> dict:
@@ -67,9 +65,6 @@ class LocalTestGateway:
         session["_site"] = _site_of(params["success_url"])
         _store(session, idempotency_key=idempotency_key)
         return session
-
-    def retrieve_checkout_session(self, session_id: str) -> dict:
-        return _load(session_id)
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> dict:
         return _load(payment_intent_id)

@@ -13,6 +13,17 @@ from charity.regions import region_choices
 from .permission_policies import organizations_where
 
 
+class YuanField(forms.DecimalField):
+    """An amount typed in yuan, cleaned to fen (the minor units money is kept in)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=Decimal("0.01"), max_digits=14, decimal_places=2, **kwargs)
+
+    def clean(self, value):
+        amount = super().clean(value)
+        return None if amount is None else int(amount * 100)
+
+
 class ProjectForm(WagtailAdminModelForm):
     """A project's money side, edited by its organization's staff; saved through charity.services."""
 

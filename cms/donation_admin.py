@@ -31,7 +31,6 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminDateTimeInput, HeaderButton
-from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from charity import services
@@ -44,7 +43,7 @@ from charity.models import (
     Project,
     Refund,
 )
-from charity.permissions import ACTIONS, can
+from charity.permissions import can
 from charity.resources import (
     EXPORT_FORMATS,
     IMPORT_COLUMNS,
@@ -54,7 +53,8 @@ from charity.resources import (
 )
 from charity.templatetags.money import format_money
 
-from .permission_policies import organizations_where
+from .admin_forms import YuanField
+from .permission_policies import OrganizationScopedPolicy, organizations_where
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # An uploaded file waits this long for its "Confirm import" (kept server-side, never in the form).
@@ -63,35 +63,11 @@ PREVIEW_ROWS = 200
 SESSION_UPLOADS = "cms_donation_imports"
 
 
-class DonationPermissionPolicy(BasePermissionPolicy):
+class DonationPermissionPolicy(OrganizationScopedPolicy):
     """ "view" is donation.view (owners, finance); "add" (record, import) is donation.record.
     Donations are never changed or deleted here: refunds are new rows."""
 
-    ACTIONS = {"view": "donation.view", "add": "donation.record"}
-
-    def user_has_permission(self, user, action):
-        return action in self.ACTIONS and organizations_where(user, self.ACTIONS[action]).exists()
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return action in self.ACTIONS and can(user, self.ACTIONS[action], instance.organization)
-
-    def instances_user_has_permission_for(self, user, action):
-        if action not in self.ACTIONS:
-            return Donation.objects.none()
-        return Donation.objects.filter(
-            organization__in=organizations_where(user, self.ACTIONS[action])
-        )
-
-    def users_with_permission(self, action):
-        from django.contrib.auth import get_user_model
-
-        User = get_user_model()
-        if action not in self.ACTIONS:
-            return User.objects.none()
-        roles = ACTIONS[self.ACTIONS[action]].roles
-        return User.objects.filter(
-            is_active=True, memberships__role__in=roles
-        ).distinct() | User.objects.filter(is_active=True, is_superuser=True)
+    actions = {"view": "donation.view", "add": "donation.record"}
 
 
 donation_policy = DonationPermissionPolicy(Donation)
@@ -193,17 +169,6 @@ class DonationIndexView(generic.IndexView):
 
 
 # --- Recording one offline gift ----------------------------------------------------------------
-
-
-class YuanField(forms.DecimalField):
-    """An amount in yuan, kept in fen."""
-
-    def __init__(self, **kwargs):
-        super().__init__(min_value=Decimal("0.01"), max_digits=14, decimal_places=2, **kwargs)
-
-    def clean(self, value):
-        amount = super().clean(value)
-        return None if amount is None else int(amount * 100)
 
 
 class RecordForm(forms.Form):

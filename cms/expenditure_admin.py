@@ -30,7 +30,6 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminDateInput
-from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from charity import services
@@ -44,11 +43,12 @@ from charity.models import (
     Organization,
     Project,
 )
-from charity.permissions import ACTIONS, can
+from charity.permissions import can
 from charity.services.expenditures import EXPENDITURE_FIELDS
 from charity.templatetags.money import format_money
 
-from .permission_policies import organizations_where
+from .admin_forms import YuanField
+from .permission_policies import OrganizationScopedPolicy, organizations_where
 
 MAX_RECEIPT_BYTES = 10 * 1024 * 1024
 # What a receipt may be, by its name's ending and by its first bytes (a renamed file is refused).
@@ -62,37 +62,17 @@ RECEIPT_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 EDITABLE = (ExpenditureStatus.DRAFT, ExpenditureStatus.APPROVED)
 
 
-class ExpenditurePermissionPolicy(BasePermissionPolicy):
+class ExpenditurePermissionPolicy(OrganizationScopedPolicy):
     """ "view", "add" and "change" (a draft or an approved one) are expenditure.create (owners,
     finance); approving and publishing (expenditure.approve) are checked by their views. Nothing
     is deleted: a published expenditure is corrected by a reversal."""
 
     ACTION = "expenditure.create"
-    ALLOWED = {"view", "add", "change"}
-
-    def user_has_permission(self, user, action):
-        return action in self.ALLOWED and organizations_where(user, self.ACTION).exists()
+    actions = {"view": ACTION, "add": ACTION, "change": ACTION}
 
     def user_has_permission_for_instance(self, user, action, instance):
-        if action not in self.ALLOWED or not can(user, self.ACTION, instance.organization):
-            return False
-        return action != "change" or instance.status in EDITABLE
-
-    def instances_user_has_permission_for(self, user, action):
-        if action not in self.ALLOWED:
-            return Expenditure.objects.none()
-        return Expenditure.objects.filter(organization__in=organizations_where(user, self.ACTION))
-
-    def users_with_permission(self, action):
-        from django.contrib.auth import get_user_model
-
-        User = get_user_model()
-        if action not in self.ALLOWED:
-            return User.objects.none()
-        roles = ACTIONS[self.ACTION].roles
-        return User.objects.filter(
-            is_active=True, memberships__role__in=roles
-        ).distinct() | User.objects.filter(is_active=True, is_superuser=True)
+        allowed = super().user_has_permission_for_instance(user, action, instance)
+        return allowed and (action != "change" or instance.status in EDITABLE)
 
 
 expenditure_policy = ExpenditurePermissionPolicy(Expenditure)
@@ -206,17 +186,6 @@ class ExpenditureIndexView(generic.IndexView):
 
 
 # --- Forms --------------------------------------------------------------------------------------
-
-
-class YuanField(forms.DecimalField):
-    """An amount in yuan, kept in fen."""
-
-    def __init__(self, **kwargs):
-        super().__init__(min_value=Decimal("0.01"), max_digits=14, decimal_places=2, **kwargs)
-
-    def clean(self, value):
-        amount = super().clean(value)
-        return None if amount is None else int(amount * 100)
 
 
 class MultipleFileInput(forms.FileInput):

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from wagtail.permission_policies.base import BasePermissionPolicy
 
-from charity.models import Organization, Project
+from charity.models import Organization
 from charity.permissions import ACTIONS, can
 
 
@@ -19,31 +19,45 @@ def organizations_where(user, action: str):
     )
 
 
-class ProjectPermissionPolicy(BasePermissionPolicy):
+class OrganizationScopedPolicy(BasePermissionPolicy):
+    """Wagtail admin permissions for a model that belongs to an organization.
+
+    `actions` maps each admin action ("add", "change", "view", ...) to the charity.permissions
+    action it needs in the object's organization; actions not listed are never allowed.
+    """
+
+    actions: dict[str, str] = {}
+
+    def user_has_permission(self, user, action):
+        needed = self.actions.get(action)
+        return needed is not None and organizations_where(user, needed).exists()
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        needed = self.actions.get(action)
+        return needed is not None and can(user, needed, instance.organization)
+
+    def instances_user_has_permission_for(self, user, action):
+        needed = self.actions.get(action)
+        if needed is None:
+            return self.model.objects.none()
+        return self.model.objects.filter(organization__in=organizations_where(user, needed))
+
+    def users_with_permission(self, action):
+        users = get_user_model().objects.filter(is_active=True)
+        needed = self.actions.get(action)
+        if needed is None:
+            return users.none()
+        roles = ACTIONS[needed].roles
+        return users.filter(memberships__role__in=roles).distinct() | users.filter(
+            is_superuser=True
+        )
+
+
+class ProjectPermissionPolicy(OrganizationScopedPolicy):
     """Staff with project.edit in an organization add, view and change its projects.
 
     Projects are never deleted from the admin: money may already be recorded against them;
     closing them is a status change.
     """
 
-    ACTION = "project.edit"
-    ALLOWED = {"add", "change", "view"}
-
-    def user_has_permission(self, user, action):
-        return action in self.ALLOWED and organizations_where(user, self.ACTION).exists()
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return action in self.ALLOWED and can(user, self.ACTION, instance.organization)
-
-    def instances_user_has_permission_for(self, user, action):
-        if action not in self.ALLOWED:
-            return Project.objects.none()
-        return Project.objects.filter(organization__in=organizations_where(user, self.ACTION))
-
-    def users_with_permission(self, action):
-        if action not in self.ALLOWED:
-            return get_user_model().objects.none()
-        roles = ACTIONS[self.ACTION].roles
-        return get_user_model().objects.filter(
-            is_active=True, memberships__role__in=roles
-        ).distinct() | get_user_model().objects.filter(is_active=True, is_superuser=True)
+    actions = {"add": "project.edit", "change": "project.edit", "view": "project.edit"}

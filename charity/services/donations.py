@@ -33,6 +33,7 @@ from ..models import (
     User,
 )
 from ..permissions import require
+from ..templatetags.money import format_money
 from .ledger import Movement, ledger_append, ledger_append_many
 
 
@@ -141,21 +142,15 @@ def _check_amount(amount: int, currency: str) -> None:
     if amount < settings.DONATION_MIN_AMOUNT:
         raise CharityError(
             _("The smallest gift is %(min)s.")
-            % {"min": _format(settings.DONATION_MIN_AMOUNT, currency)},
+            % {"min": format_money(settings.DONATION_MIN_AMOUNT, currency)},
             code="amount_too_small",
         )
     if amount > settings.DONATION_MAX_AMOUNT:
         raise CharityError(
             _("The largest gift online is %(max)s; please contact the organization for more.")
-            % {"max": _format(settings.DONATION_MAX_AMOUNT, currency)},
+            % {"max": format_money(settings.DONATION_MAX_AMOUNT, currency)},
             code="amount_too_large",
         )
-
-
-def _format(amount: int, currency: str) -> str:
-    from ..templatetags.money import format_money
-
-    return format_money(amount, currency)
 
 
 @dataclass
@@ -497,8 +492,8 @@ def donation_refund(*, actor: User, donation: Donation, amount: int, reason: str
             raise CharityError(
                 _("A refund must be between %(min)s and %(max)s.")
                 % {
-                    "min": _format(1, donation.currency),
-                    "max": _format(donation.amount - already, donation.currency),
+                    "min": format_money(1, donation.currency),
+                    "max": format_money(donation.amount - already, donation.currency),
                 },
                 code="refund_amount",
             )

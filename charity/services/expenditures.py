@@ -28,6 +28,7 @@ from ..models import (
     User,
 )
 from ..permissions import require
+from ..templatetags.money import format_money
 from .ledger import Movement, ledger_append_many
 
 EXPENDITURE_FIELDS = (
@@ -224,7 +225,7 @@ def expenditure_publish(*, actor: User, expenditure: Expenditure) -> Expenditure
                         "The fund holds %(balance)s, less than this expenditure. Mark it as an "
                         "advance, with the reason, to publish it."
                     )
-                    % {"balance": _money(balance, expenditure.currency)},
+                    % {"balance": format_money(balance, expenditure.currency)},
                     code="overspend",
                 )
         # Published rows are immutable from here on: this is the last save.
@@ -340,9 +341,3 @@ def unallocated_amount(*, expenditure: Expenditure) -> int:
     ):
         return 0
     return expenditure.amount - allocated
-
-
-def _money(amount: int, currency: str) -> str:
-    from ..templatetags.money import format_money
-
-    return format_money(amount, currency)
