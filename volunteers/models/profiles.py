@@ -31,6 +31,10 @@ def _volunteer_number() -> str:
     return f"V{secrets.randbelow(10**9):09d}"
 
 
+def _calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 def validate_languages(value) -> None:
     if not isinstance(value, list) or not all(
         isinstance(code, str) and 2 <= len(code) <= 16 for code in value
@@ -176,6 +180,18 @@ class VolunteerProfile(models.Model):
         _("guardian's phone"), max_length=20, blank=True, validators=[validate_phone]
     )
     guardian_consent_at = models.DateTimeField(_("guardian consented at"), null=True, blank=True)
+    open_to_placement = models.BooleanField(
+        _("open to being placed"),
+        default=False,
+        help_text=_(
+            "Coordinators may propose you for shifts that fit your skills and availability; "
+            "you are told before anything is confirmed."
+        ),
+    )
+    # The secret part of the volunteer's private calendar feed URL; replaced to revoke the feed.
+    calendar_token = models.CharField(
+        max_length=40, unique=True, default=_calendar_token, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 

@@ -255,6 +255,8 @@ class ShiftSignup(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=SignupStatus.choices)
     created_at = models.DateTimeField(_("signed up at"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    # Set once the day-before reminder has gone out, so the scheduled task sends it once.
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("shift sign-up")
