@@ -19,6 +19,13 @@ def credit_code_check_character(first_17: str) -> str:
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 
+# Second character of a code issued by the civil affairs authorities (first character 5): the kind
+# of organization. 9 ("other") and codes of other authorities name no charity legal form.
+CIVIL_AFFAIRS = "5"
+FOUNDATION_CATEGORY = "3"  # 基金会
+SOCIAL_ORGANIZATION_CATEGORIES = frozenset("12")  # 社会团体; 民办非企业单位 (社会服务机构)
+
+
 def normalize_credit_code(value: str) -> str:
     return (value or "").strip().upper()
 

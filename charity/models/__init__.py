@@ -26,6 +26,7 @@ from .expenditures import (
 from .ledger import GENESIS_HASH, AppendOnlyError, LedgerEntry, LedgerEntryKind, LedgerHead
 from .organizations import (
     Invitation,
+    LegalForm,
     Membership,
     Organization,
     Role,
@@ -71,6 +72,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerEntryKind",
     "LedgerHead",
+    "LegalForm",
     "Membership",
     "Organization",
     "Project",

@@ -15,7 +15,13 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..validators import normalize_credit_code, validate_credit_code
+from ..validators import (
+    CIVIL_AFFAIRS,
+    FOUNDATION_CATEGORY,
+    SOCIAL_ORGANIZATION_CATEGORIES,
+    normalize_credit_code,
+    validate_credit_code,
+)
 
 
 def validate_time_zone(value: str) -> None:
@@ -82,6 +88,13 @@ class User(AbstractUser):
         return self.display_name or self.get_full_name() or self.email.split("@")[0]
 
 
+class LegalForm(models.TextChoices):
+    """The legal forms of charity organizations, as the 2016 spending rules distinguish them."""
+
+    FOUNDATION = "foundation", _("Foundation")
+    SOCIAL_ORGANIZATION = "social_organization", _("Social organization or social service agency")
+
+
 class Organization(models.Model):
     """A charity organization (慈善组织) registered with the civil affairs authorities."""
 
@@ -140,6 +153,19 @@ class Organization(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def legal_form(self) -> str | None:
+        """Read off the credit code, which names the registering authority and the kind of
+        organization; None when the code is not a civil affairs registration of a known kind."""
+        code = normalize_credit_code(self.credit_code)
+        if code[:1] != CIVIL_AFFAIRS:
+            return None
+        if code[1:2] == FOUNDATION_CATEGORY:
+            return LegalForm.FOUNDATION
+        if code[1:2] in SOCIAL_ORGANIZATION_CATEGORIES:
+            return LegalForm.SOCIAL_ORGANIZATION
+        return None
 
     def clean(self):
         self.credit_code = normalize_credit_code(self.credit_code)

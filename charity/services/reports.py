@@ -34,6 +34,7 @@ from ..models import (
     LedgerEntry,
     LedgerEntryKind,
     LedgerHead,
+    LegalForm,
     Organization,
     Project,
     ReportPeriodKind,
@@ -55,8 +56,8 @@ from ..permissions import require
 # Amounts are in fen (CNY minor units): the rules are written in 人民币.
 # ---------------------------------------------------------------------------------------------
 
-FOUNDATION = "foundation"  # 基金会
-SOCIAL_ORGANIZATION = "social_organization"  # 社会团体和社会服务机构
+FOUNDATION = LegalForm.FOUNDATION.value  # 基金会
+SOCIAL_ORGANIZATION = LegalForm.SOCIAL_ORGANIZATION.value  # 社会团体和社会服务机构
 
 PREVIOUS_YEAR_INCOME = "previous_year_income"
 NET_ASSETS = "net_assets"
@@ -409,9 +410,9 @@ def _base_name(base: str) -> str:
 
 
 def _legal_form(organization: Organization) -> str:
-    # The platform does not record an organization's legal form yet; until it does, the
-    # foundations' rules apply (the stricter 10% management ceiling for public fundraising).
-    return getattr(organization, "legal_form", "") or FOUNDATION
+    # A code that names no known legal form gets the foundations' rules: the stricter ones (a 10%
+    # management ceiling with public fundraising).
+    return organization.legal_form or FOUNDATION
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from charity.models import LegalForm, Organization
 from charity.validators import credit_code_check_character, validate_credit_code
 
 # Codes printed on real registration certificates (GB 32100-2015), used as fixed points.
@@ -53,3 +54,20 @@ def test_wrong_length_message_names_the_count():
     with pytest.raises(ValidationError) as raised:
         validate_credit_code("123")
     assert "3" in raised.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("code", "legal_form"),
+    [
+        ("53100000500021676K", LegalForm.FOUNDATION),  # China Charity Federation: 民政, 基金会
+        ("52510000MJ5678901", LegalForm.SOCIAL_ORGANIZATION),  # 民政, 民办非企业单位
+        ("51110000MJ0000001", LegalForm.SOCIAL_ORGANIZATION),  # 民政, 社会团体
+        ("59110000MJ0000001", None),  # 民政, other kind
+        ("91350100M000100Y4", None),  # a company, registered with market regulation
+    ],
+)
+def test_the_legal_form_is_read_off_the_credit_code(code, legal_form):
+    if len(code) == 17:
+        code += credit_code_check_character(code)
+    organization = Organization(credit_code=code)
+    assert organization.legal_form == legal_form

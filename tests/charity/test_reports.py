@@ -31,6 +31,7 @@ from charity.models import (
     TransparencyReport,
 )
 from charity.services.reports import RATIO_RULES, period_bounds, ratio_check, report_period
+from charity.validators import credit_code_check_character
 from tests.charity.test_expenditures import finance_of, spend
 from tests.factories import ProjectFactory
 
@@ -261,6 +262,19 @@ def test_without_public_fundraising_the_band_follows_net_assets(books):
     assert ratios["program"]["rule"] == "non_public_foundation"
     assert (ratios["program"]["threshold_percent"], ratios["program"]["ok"]) == (8, True)
     assert (ratios["management"]["threshold_percent"], ratios["management"]["ok"]) == (20, True)
+
+
+def test_a_social_service_agency_is_held_to_its_own_rule(books):
+    project, *_ = books
+    organization = project.organization
+    first_17 = "52" + organization.credit_code[2:17]  # 民政, 民办非企业单位 (社会服务机构)
+    organization.credit_code = first_17 + credit_code_check_character(first_17)
+    organization.save()
+    ratios = {row["key"]: row for row in figures_for(organization)["ratios"]}
+    # ¥400 of net assets: 第九条's band under ¥1m also wants half of last year's income spent.
+    assert ratios["program"]["rule"] == "non_public_social_organization"
+    assert ratios["management"]["threshold_percent"] == 20
+    assert "program_income" in ratios
 
 
 PUBLIC = {"has_public_fundraising": True, "net_assets": None}
