@@ -367,10 +367,17 @@ def _take_places(shift: Shift, delta: int) -> None:
 
 
 def _set_status(
-    signup: ShiftSignup, status: str, *, actor: User | None, now: datetime.datetime, note: str = ""
+    signup: ShiftSignup,
+    status: str,
+    *,
+    actor: User | None,
+    now: datetime.datetime,
+    note: str = "",
+    fields: dict | None = None,
 ) -> None:
     """Move a sign-up along SIGNUP_TRANSITIONS, keeping the shift's count of places and writing an
-    audit row. Precondition: the sign-up's shift row is locked (and is `signup.shift`)."""
+    audit row; `fields` are saved in the same UPDATE (CHECK constraints tie some to the status).
+    Precondition: the sign-up's shift row is locked (and is `signup.shift`)."""
     old = signup.status
     if status not in SIGNUP_TRANSITIONS[SignupStatus(old)]:
         raise VolunteerError(
@@ -379,9 +386,12 @@ def _set_status(
             code="bad_transition",
         )
     _take_places(signup.shift, (status in PLACE_HOLDING_STATUSES) - (old in PLACE_HOLDING_STATUSES))
+    fields = fields or {}
+    for name, value in fields.items():
+        setattr(signup, name, value)
     signup.status = status
     signup.status_changed_at = now
-    signup.save(update_fields=["status", "status_changed_at"])
+    signup.save(update_fields=["status", "status_changed_at", *fields])
     SignupStatusChange.objects.create(
         signup=signup,
         from_status=old,
