@@ -244,14 +244,20 @@ def signup_hours_approve(
     if not 1 <= minutes <= shift_minutes:
         raise VolunteerError(
             {
-                "minutes": _("Approve between 1 and %(max)d minutes (the shift's length).")
-                % {"max": shift_minutes}
-            },
-            code="minutes_range",
+                "minutes": VolunteerError(
+                    _("Approve between 1 and %(max)d minutes (the shift's length).")
+                    % {"max": shift_minutes},
+                    code="minutes_range",
+                )
+            }
         )
     if minutes != proposed and not note:
         raise VolunteerError(
-            {"note": _("Say why the hours differ from the recorded times.")}, code="note_missing"
+            {
+                "note": VolunteerError(
+                    _("Say why the hours differ from the recorded times."), code="note_missing"
+                )
+            }
         )
     _set_status(
         signup,

@@ -71,11 +71,15 @@ def service_certificate_issue(
     today = timezone.now().astimezone(PLATFORM_ZONE).date()
     if period_end < period_start:
         raise VolunteerError(
-            {"period_end": _("The period must end on or after its first day.")}, code="period"
+            {
+                "period_end": VolunteerError(
+                    _("The period must end on or after its first day."), code="period"
+                )
+            }
         )
     if period_end > today:
         raise VolunteerError(
-            {"period_end": _("The period cannot end in the future.")}, code="period"
+            {"period_end": VolunteerError(_("The period cannot end in the future."), code="period")}
         )
     signups = certificate_signups(
         volunteer=volunteer, organization=organization, start=period_start, end=period_end
@@ -134,7 +138,11 @@ def service_certificate_revoke(
     reason = reason.strip()
     if not reason:
         raise VolunteerError(
-            {"reason": _("Say why the certificate is revoked.")}, code="reason_missing"
+            {
+                "reason": VolunteerError(
+                    _("Say why the certificate is revoked."), code="reason_missing"
+                )
+            }
         )
     certificate.revoked_at = timezone.now()
     certificate.revoked_by = actor
