@@ -32,10 +32,12 @@ class IssueForm(forms.Form):
         label=gettext_lazy("Organization"), queryset=Organization.objects.none()
     )
     period_start = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     period_end = forms.DateField(
-        label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Until"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, profile, **kwargs):

@@ -154,7 +154,8 @@ def service_certificate_revoke(
 # --- The PDF ------------------------------------------------------------------------------------
 
 
-def _hours_text(minutes: int) -> str:
+def hours_text(minutes: int) -> str:
+    """150 → "2 hours 30 minutes", in the active language."""
     hours, rest = divmod(minutes, 60)
     if rest:
         return _("%(hours)d hours %(minutes)d minutes") % {"hours": hours, "minutes": rest}
@@ -200,7 +201,7 @@ def certificate_pdf(certificate: ServiceCertificate, *, verify_url: str, languag
             (_("Name"), certificate.volunteer_name),
             (_("Volunteer number"), certificate.volunteer.volunteer_number),
             (_("Service period"), period),
-            (_("Hours of service"), _hours_text(certificate.minutes)),
+            (_("Hours of service"), hours_text(certificate.minutes)),
             (_("Service content"), certificate.service_content),
             (_("Issuing organization"), organization.name),
             (_("Unified social credit code"), organization.credit_code),
@@ -228,7 +229,7 @@ def certificate_pdf(certificate: ServiceCertificate, *, verify_url: str, languag
             pdf.set_xy(72, y)
             pdf.set_font("cjk", size=12)
             pdf.set_text_color(20, 20, 20)
-            pdf.multi_cell(110, 9, value, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(110, 9, value, align="L", new_x="LMARGIN", new_y="NEXT")
             pdf.set_draw_color(220, 220, 220)
             pdf.line(28, pdf.get_y() + 1, 182, pdf.get_y() + 1)
             pdf.set_y(pdf.get_y() + 3)
@@ -241,7 +242,7 @@ def certificate_pdf(certificate: ServiceCertificate, *, verify_url: str, languag
         pdf.set_x(28)
         pdf.set_font("cjk", size=11)
         pdf.set_text_color(20, 20, 20)
-        pdf.multi_cell(154, 7, statement, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(154, 7, statement, align="L", new_x="LMARGIN", new_y="NEXT")
 
         qr = io.BytesIO()
         segno.make(verify_url, error="m").save(qr, kind="png", scale=8, border=2)
@@ -253,7 +254,8 @@ def certificate_pdf(certificate: ServiceCertificate, *, verify_url: str, languag
         pdf.multi_cell(
             112,
             6,
-            _(
+            align="L",
+            text=_(
                 "Verify this certificate by scanning the code or at %(url)s (verification code %(code)s)."
             )
             % {"url": verify_url, "code": certificate.verification_code},

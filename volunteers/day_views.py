@@ -203,6 +203,16 @@ def check_in(request, token):
             )
     elif request.method not in ("GET", "HEAD", "POST"):
         raise Http404
+    elif shift is not None:
+        signup = ShiftSignup.objects.filter(
+            shift=shift, volunteer__user=request.user, checked_in_at__isnull=False
+        ).first()
+        if signup is not None:  # scanned again: say so rather than offer the button
+            return render(
+                request,
+                "volunteers/check_in.html",
+                {"shift": shift, "task": shift.task, "signup": signup, "done": True},
+            )
     return render(
         request,
         "volunteers/check_in.html",

@@ -279,6 +279,7 @@ def test_the_public_check_shows_only_the_masked_name_hours_organization_and_date
     assert certificate.number not in html
     assert certificate.organization.name in html
     assert "This certificate is valid" in html
+    assert "3 hours" in html
     # Lower case (typed from paper) finds it too.
     lower = client.get(f"/en/certificates/verify/{certificate.verification_code.lower()}/")
     assert lower.status_code == 200
