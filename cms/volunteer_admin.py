@@ -26,7 +26,7 @@ from django.views.generic import FormView, TemplateView
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
+from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -289,19 +289,34 @@ class ShiftFilterSet(WagtailFilterSet):
 
 
 def viewable_shifts(user):
+    def counted(status):
+        return Count("signups", filter=Q(signups__status=status))
+
     return (
         shift_policy.instances_user_has_permission_for(user, "view")
         .select_related("task__organization", "coordinator")
         .annotate(
-            applied=Count("signups", filter=Q(signups__status=SignupStatus.APPLIED)),
-            waitlisted=Count("signups", filter=Q(signups__status=SignupStatus.WAITLISTED)),
+            applied=counted(SignupStatus.APPLIED),
+            waitlisted=counted(SignupStatus.WAITLISTED),
+            completed=counted(SignupStatus.COMPLETED),
+            no_show=counted(SignupStatus.NO_SHOW),
         )
     )
 
 
+def _local(moment) -> datetime.datetime:
+    # Staff plan in the platform's zone, whatever zone the admin is read in (the series form
+    # says "Beijing time" too).
+    return moment.astimezone(services.PLATFORM_ZONE)
+
+
 def _filled(shift) -> str:
-    text = f"{shift.places_taken}/{shift.capacity}"
+    """Places taken now, counting those who already served or did not come after the shift."""
+    taken = shift.places_taken + shift.completed + shift.no_show
+    text = f"{taken}/{shift.capacity}"
     extra = []
+    if shift.no_show:
+        extra.append(gettext("%(n)d no-show") % {"n": shift.no_show})
     if shift.applied:
         extra.append(gettext("%(n)d to approve") % {"n": shift.applied})
     if shift.waitlisted:
@@ -334,12 +349,12 @@ class ShiftIndexView(generic.IndexView):
                 label=_("Relief task"),
                 get_url=lambda shift: reverse("relief_shifts:inspect", args=[shift.pk]),
             ),
-            DateColumn("starts_at", label=_("Starts"), sort_key="starts_at"),
             Column(
-                "time",
-                label=_("Time"),
+                "starts_at",
+                label=_("When"),
+                sort_key="starts_at",
                 accessor=lambda s: (
-                    f"{timezone.localtime(s.starts_at):%H:%M}–{timezone.localtime(s.ends_at):%H:%M}"
+                    f"{_local(s.starts_at):%Y-%m-%d %H:%M}–{_local(s.ends_at):%H:%M}"
                 ),
             ),
             Column("filled", label=_("Filled / places"), accessor=_filled),
@@ -516,7 +531,7 @@ class ShiftDetailView(_AdminPage, TemplateView):
         return self.shift.task.title
 
     def get_page_subtitle(self):
-        return f"{timezone.localtime(self.shift.starts_at):%Y-%m-%d %H:%M}"
+        return f"{_local(self.shift.starts_at):%Y-%m-%d %H:%M}"
 
     def render(self, *, errors=(), status=200):
         shift = self.shift
@@ -535,6 +550,7 @@ class ShiftDetailView(_AdminPage, TemplateView):
             state=_shift_state(shift),
             filled=_filled(shift),
             can_cancel=not shift.is_cancelled and shift.starts_at > timezone.now(),
+            platform_zone=services.PLATFORM_ZONE,
         )
         return TemplateResponse(self.request, self.template_name, context, status=status)
 
