@@ -126,10 +126,10 @@ def hours_approve(request, shift_id, signup_id):
     else:
         messages.success(
             request,
-            _("%(name)s's hours are approved: %(hours)s h.")
+            _("%(name)s's hours are approved: %(time)s.")
             % {
                 "name": signup.volunteer.user.public_name,
-                "hours": _hours(signup.approved_minutes),
+                "time": certificates.hours_text(signup.approved_minutes),
             },
         )
     return redirect(f"{reverse('volunteers:roster', args=[shift.pk])}#signup-{signup.pk}")

@@ -221,3 +221,28 @@ def test_staff_without_shift_management_have_no_volunteer_admin(
     assert client.get(SHIFTS).status_code in (302, 403)
     assert client.get(f"{SHIFTS}new/").status_code in (302, 403)
     assert not_found(client.get(f"{SHIFTS}{shift.pk}/"), f"{SHIFTS}{shift.pk}/")
+
+
+def test_a_coordinator_edits_a_task_but_not_its_organization(client, organization, member_of):
+    task = ReliefTaskFactory(organization=organization, title="Meals")
+    other = OrganizationFactory()
+    client.force_login(member_of(organization))
+    response = client.post(
+        f"{TASKS}{task.pk}/",
+        {
+            "organization": other.pk,  # disabled field: ignored
+            "title": "Meals and medicine",
+            "place": "社区服务中心",
+            "district": "510107",
+            "urgency": "critical",
+            "required_certificates": ["first_aid"],
+        },
+    )
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.title, task.urgency, task.organization) == (
+        "Meals and medicine",
+        "critical",
+        organization,
+    )
+    assert task.required_certificates == ["first_aid"]

@@ -157,6 +157,9 @@ def test_a_volunteer_checks_in_by_opening_the_code_and_tapping(client, running):
     response = client.post(url)
     assert response.status_code == 200
     assert ShiftSignup.objects.get(pk=first.pk).checked_in_at is not None
+    # Scanning again says so instead of offering the button.
+    again = client.get(url)
+    assert again.context["done"] is True
 
 
 def test_the_check_in_page_asks_strangers_to_log_in(client, running):
@@ -306,3 +309,21 @@ def test_an_unknown_code_is_a_404_that_says_not_found(client, certificate):
     response = client.get("/en/certificates/verify/AAAAAAAAAAAAAAAA/")
     assert response.status_code == 404
     assert "No certificate has this verification code" in response.content.decode()
+
+
+def test_the_coordinator_issues_a_certificate_for_a_completed_shift(client, shift, coordinator):
+    signup = confirmed_volunteer(shift)
+    move(shift, starts_in=-26 * HOUR, hours=3)
+    client.force_login(coordinator)
+    # Not before the hours are approved.
+    response = client.post(_url("certificate_for_signup", shift.pk, signup.pk))
+    assert response.status_code == 404
+    attendance.signup_hours_approve(actor=coordinator, signup=signup)
+    response = client.post(_url("certificate_for_signup", shift.pk, signup.pk))
+    certificate = ServiceCertificate.objects.get()
+    assert response["Location"].endswith(f"/volunteer/certificates/{certificate.pk}/")
+    assert (certificate.issued_by, certificate.volunteer, certificate.minutes) == (
+        coordinator,
+        signup.volunteer,
+        180,
+    )
