@@ -73,6 +73,10 @@ def test_seed_demo_shows_service_records_and_certificates(client):
     assert approved_volunteer_minutes() > 0
     assert ShiftSignup.objects.filter(status=SignupStatus.NO_SHOW).exists()
     assert ShiftSignup.objects.exclude(hours_note="").exists()  # adjusted hours, with the reason
+    # A shift under way, for the roster: someone is checked in and not yet completed.
+    assert ShiftSignup.objects.filter(
+        status=SignupStatus.CONFIRMED, checked_in_at__isnull=False
+    ).exists()
     valid = ServiceCertificate.objects.get(revoked_at__isnull=True)
     revoked = ServiceCertificate.objects.get(revoked_at__isnull=False)
     page = client.get(f"/en/certificates/verify/{valid.verification_code}/").content.decode()

@@ -1,6 +1,6 @@
 """Demo service records for seed_demo: past shifts of the verified organizations' relief tasks
-with volunteers checked in and out, approved hours (one adjusted, one no-show), and certificates,
-one of them revoked.
+with volunteers checked in and out, approved hours (one adjusted, one no-show), certificates (one
+of them revoked), and a shift under way with one volunteer checked in, for the roster.
 
 Everything goes through the services, as on a real day. Sign-up is only possible before a shift
 starts, so the demo's shifts are created ahead, signed up for, and then dated back two weeks; the
@@ -24,6 +24,8 @@ from volunteers.models import ReliefTask, Shift, ShiftSignup, VolunteerProfile
 AHEAD = datetime.timedelta(days=90)
 DATED_BACK = AHEAD + datetime.timedelta(days=14)
 MARKER = "（往期）"  # in the demo tasks' titles: a task with it means the seed ran
+
+RUNNING_TITLE = "社区防汛沙袋装运 Sandbagging"
 
 # organization slug → (task title, place, district, shifts)
 PAST_TASKS = {
@@ -66,6 +68,7 @@ def seed_service_record(*, organizations, make_user) -> int:
                 organization, coordinator, volunteers, title, place, district, count
             )
         _certificates(organizations["sunshine-community"], volunteers)
+        _running_shift(organizations["sunshine-community"], volunteers)
     return approved
 
 
@@ -177,3 +180,39 @@ def _certificates(organization, volunteers) -> None:
                 certificate=certificate,
                 reason="时长重复登记，已更正 Hours were recorded twice; corrected",
             )
+
+
+def _running_shift(organization, volunteers) -> None:
+    """A shift that started an hour before the seed ran, one volunteer checked in: the roster
+    and its QR code have something to show (log in as the coordinator)."""
+    if not organization.is_verified:
+        return
+    coordinator = _coordinator(organization)
+    task = services.relief_task_create(
+        actor=coordinator,
+        organization=organization,
+        title=RUNNING_TITLE,
+        place="北京市东城区和平里东街 18 号 院内",
+        district="110101",
+        urgency="high",
+    )
+    (shift,) = services.shift_create_series(
+        actor=coordinator,
+        task=task,
+        first_start=timezone.now().replace(second=0, microsecond=0) + AHEAD,
+        duration=datetime.timedelta(hours=4),
+        capacity=6,
+        coordinator=coordinator,
+    )
+    signups = []
+    for profile in volunteers:
+        try:
+            signups.append(services.shift_signup_create(actor=profile.user, shift=shift))
+        except VolunteerError:
+            continue
+    back = AHEAD + datetime.timedelta(hours=1)
+    Shift.objects.filter(pk=shift.pk).update(
+        starts_at=F("starts_at") - back, ends_at=F("ends_at") - back
+    )
+    if signups:
+        attendance.signup_check_in(actor=coordinator, signup=signups[0])
