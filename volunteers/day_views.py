@@ -21,7 +21,7 @@ from charity.permissions import can
 
 from . import attendance, certificates
 from .models import Shift, ShiftSignup, SignupStatus
-from .selectors import shift_roster, volunteer_contact_visible_to
+from .selectors import shift_roster, volunteer_contacts_visible_to
 
 
 def _managed_shift_or_404(request, shift_id) -> Shift:
@@ -45,10 +45,11 @@ def roster(request, shift_id):
     shift = _managed_shift_or_404(request, shift_id)
     signups = shift_roster(shift)
     now = timezone.now()
+    contacts = volunteer_contacts_visible_to(request.user, [s.volunteer for s in signups])
     rows = [
         {
             "signup": signup,
-            "contact_visible": volunteer_contact_visible_to(request.user, signup.volunteer),
+            "contact_visible": signup.volunteer_id in contacts,
             "default_minutes": attendance.default_minutes(signup),
             "default_hours": _hours(attendance.default_minutes(signup)),
         }

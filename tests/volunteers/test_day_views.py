@@ -327,3 +327,37 @@ def test_the_coordinator_issues_a_certificate_for_a_completed_shift(client, shif
         signup.volunteer,
         180,
     )
+
+
+def test_roster_contacts_follow_the_one_rule_and_queries_do_not_grow(
+    client, shift, coordinator, member_of
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from volunteers.selectors import volunteer_contact_visible_to, volunteer_contacts_visible_to
+
+    signups = [confirmed_volunteer(shift) for _ in range(3)]
+    elsewhere = confirmed_volunteer(ShiftFactory())  # confirmed only on another org's shift
+    profiles = [s.volunteer for s in signups] + [elsewhere.volunteer]
+    viewers = [
+        coordinator,
+        member_of(shift.task.organization, Role.EDITOR),
+        signups[0].volunteer.user,
+        elsewhere.volunteer.user,
+    ]
+    for viewer in viewers:
+        expected = {p.pk for p in profiles if volunteer_contact_visible_to(viewer, p)}
+        assert volunteer_contacts_visible_to(viewer, profiles) == expected
+
+    def roster_queries() -> int:
+        client.force_login(coordinator)
+        client.get(_url("roster", shift.pk))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(_url("roster", shift.pk)).status_code == 200
+        return len(queries)
+
+    few = roster_queries()
+    for _ in range(5):
+        confirmed_volunteer(shift)
+    assert roster_queries() == few
