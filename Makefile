@@ -7,9 +7,9 @@ CHROMIUM := /usr/lib/chromium/chromium
 APT_GET := $(shell command -v apt-get 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test install install-dev messages browser lint worker beat serve migrate seed lock makemessages clean bench
+.PHONY: run test install install-dev messages fonts browser lint worker beat serve migrate seed lock makemessages clean bench
 
-run: install messages migrate seed serve
+run: install messages fonts migrate seed serve
 
 $(PY):
 	@$(PYTHON_BOOT) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -33,6 +33,10 @@ messages: $(VENV)/.installed
 	@command -v msgfmt >/dev/null || { [ -n "$(APT_GET)" ] && $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gettext; }
 	$(PY) manage.py compilemessages --ignore=.venv -v0
 
+# The CJK font service-certificate PDFs are set in (settings.CERTIFICATE_FONT).
+fonts:
+	@fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || { [ -n "$(APT_GET)" ] && $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
+
 # Debian's Chromium (+ CJK fonts) for the browser tests: Playwright cannot download its own here.
 browser:
 	@if [ ! -x $(CHROMIUM) ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
@@ -52,7 +56,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install-dev messages browser lint
+test: install-dev messages fonts browser lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check --fail-level WARNING
 	$(BIN)/pytest $(PYTEST_ARGS)

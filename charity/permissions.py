@@ -44,6 +44,8 @@ ACTIONS: dict[str, Action] = {
     # Volunteers
     "shift.manage": _action(Role.COORDINATOR, verified=True),
     "volunteer.view_contact": _action(Role.COORDINATOR),
+    # A certificate the organization issued is withdrawn only by its owner.
+    "certificate.revoke": _action(),
 }
 
 

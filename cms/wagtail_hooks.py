@@ -102,5 +102,5 @@ def register_project_viewset():
     return ProjectViewSet("projects")
 
 
-from . import donation_admin  # noqa: E402,F401
+from . import donation_admin, volunteer_admin  # noqa: E402,F401
 from .expenditure_admin import register_expenditure_viewset  # noqa: E402,F401

@@ -179,6 +179,25 @@ def relief_task_create(
     return task
 
 
+@transaction.atomic
+def relief_task_update(
+    *, actor: User, task: ReliefTask, required_skills=None, **fields
+) -> ReliefTask:
+    """A coordinator changes a task's description; it stays with its organization."""
+    require(actor, "shift.manage", task.organization)
+    unknown = set(fields) - set(TASK_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown relief task fields: {sorted(unknown)}")
+    task = ReliefTask.objects.select_for_update().get(pk=task.pk)
+    for name, value in fields.items():
+        setattr(task, name, value)
+    task.full_clean()
+    task.save(update_fields=list(fields))
+    if required_skills is not None:
+        task.required_skills.set(_skills(required_skills))
+    return task
+
+
 def shift_create_series(
     *,
     actor: User,
@@ -187,6 +206,7 @@ def shift_create_series(
     duration: datetime.timedelta,
     days: int = 1,
     every_n_days: int = 1,
+    weekdays=None,
     capacity: int,
     minimum: int = 0,
     requires_approval: bool = False,
@@ -195,7 +215,8 @@ def shift_create_series(
     coordinator: User | None = None,
 ) -> list[Shift]:
     """Create the shifts of `task` starting at `first_start` and then every `every_n_days` days
-    within `days` days (days=14, every_n_days=1: fourteen daily shifts).
+    within `days` days (days=14, every_n_days=1: fourteen daily shifts), only on `weekdays`
+    (0 = Monday, local) when given.
 
     Repeats keep the local wall-clock time of `first_start` in the platform's zone.
     """
@@ -223,7 +244,10 @@ def shift_create_series(
     shifts = []
     for offset in range(0, days, every_n_days):
         # Aware arithmetic within one zone keeps the wall-clock time across DST changes.
-        starts_at = (local_first + datetime.timedelta(days=offset)).astimezone(datetime.UTC)
+        local_start = local_first + datetime.timedelta(days=offset)
+        if weekdays is not None and local_start.weekday() not in weekdays:
+            continue
+        starts_at = local_start.astimezone(datetime.UTC)
         shift = Shift(
             task=task,
             starts_at=starts_at,
@@ -237,6 +261,14 @@ def shift_create_series(
         )
         shift.full_clean()
         shifts.append(shift)
+    if not shifts:
+        raise VolunteerError(
+            {
+                "weekdays": VolunteerError(
+                    _("None of the chosen weekdays falls within the series."), code="no_days"
+                )
+            }
+        )
     with transaction.atomic():
         for shift in shifts:
             shift.save()
@@ -367,10 +399,17 @@ def _take_places(shift: Shift, delta: int) -> None:
 
 
 def _set_status(
-    signup: ShiftSignup, status: str, *, actor: User | None, now: datetime.datetime, note: str = ""
+    signup: ShiftSignup,
+    status: str,
+    *,
+    actor: User | None,
+    now: datetime.datetime,
+    note: str = "",
+    fields: dict | None = None,
 ) -> None:
     """Move a sign-up along SIGNUP_TRANSITIONS, keeping the shift's count of places and writing an
-    audit row. Precondition: the sign-up's shift row is locked (and is `signup.shift`)."""
+    audit row; `fields` are saved in the same UPDATE (CHECK constraints tie some to the status).
+    Precondition: the sign-up's shift row is locked (and is `signup.shift`)."""
     old = signup.status
     if status not in SIGNUP_TRANSITIONS[SignupStatus(old)]:
         raise VolunteerError(
@@ -379,9 +418,12 @@ def _set_status(
             code="bad_transition",
         )
     _take_places(signup.shift, (status in PLACE_HOLDING_STATUSES) - (old in PLACE_HOLDING_STATUSES))
+    fields = fields or {}
+    for name, value in fields.items():
+        setattr(signup, name, value)
     signup.status = status
     signup.status_changed_at = now
-    signup.save(update_fields=["status", "status_changed_at"])
+    signup.save(update_fields=["status", "status_changed_at", *fields])
     SignupStatusChange.objects.create(
         signup=signup,
         from_status=old,

@@ -189,6 +189,13 @@ TIME_ZONE = "UTC"
 # Shown to users who have not chosen a zone; storage is always UTC.
 DEFAULT_USER_TIME_ZONE = "Asia/Shanghai"
 
+# The CJK font service-certificate PDFs are set in (fonts-noto-cjk; `make fonts` installs it) and,
+# for a font collection (.ttc), which face: 2 is Simplified Chinese in Noto Sans CJK.
+CERTIFICATE_FONT = env(
+    "CERTIFICATE_FONT", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+)
+CERTIFICATE_FONT_INDEX = env.int("CERTIFICATE_FONT_INDEX", default=2)
+
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAIL_SITE_NAME = "Shanxin"

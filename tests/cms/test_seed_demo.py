@@ -63,3 +63,23 @@ def test_seed_demo_publishes_the_home_page_in_both_languages(client):
     assert "Every act of kindness" in english.content.decode()
     assert '<html lang="zh-hans"' in chinese.content.decode()
     assert '<html lang="en"' in english.content.decode()
+
+
+def test_seed_demo_shows_service_records_and_certificates(client):
+    from volunteers.models import ServiceCertificate, ShiftSignup, SignupStatus
+    from volunteers.selectors import approved_volunteer_minutes
+
+    call_command("seed_demo")
+    assert approved_volunteer_minutes() > 0
+    assert ShiftSignup.objects.filter(status=SignupStatus.NO_SHOW).exists()
+    assert ShiftSignup.objects.exclude(hours_note="").exists()  # adjusted hours, with the reason
+    # A shift under way, for the roster: someone is checked in and not yet completed.
+    assert ShiftSignup.objects.filter(
+        status=SignupStatus.CONFIRMED, checked_in_at__isnull=False
+    ).exists()
+    valid = ServiceCertificate.objects.get(revoked_at__isnull=True)
+    revoked = ServiceCertificate.objects.get(revoked_at__isnull=False)
+    page = client.get(f"/en/certificates/verify/{valid.verification_code}/").content.decode()
+    assert "This certificate is valid" in page and valid.masked_name in page
+    page = client.get(f"/en/certificates/verify/{revoked.verification_code}/").content.decode()
+    assert "has been revoked" in page

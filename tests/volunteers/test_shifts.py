@@ -10,7 +10,7 @@ from charity.models import Role
 from tests.factories import OrganizationFactory
 from volunteers import services
 from volunteers.exceptions import VolunteerError
-from volunteers.models import Shift, Urgency
+from volunteers.models import ReliefTask, Shift, Urgency
 
 from .factories import ReliefTaskFactory, ShiftFactory, SkillFactory
 
@@ -172,3 +172,42 @@ def test_a_task_refuses_unknown_certificate_kinds(organization, coordinator):
             required_certificates=["wizard"],
         )
     assert "required_certificates" in caught.value.error_dict
+
+
+def test_a_series_can_keep_to_chosen_weekdays(organization, coordinator):
+    task = ReliefTaskFactory(organization=organization)
+    monday = datetime.datetime(2031, 3, 3, 9, 0, tzinfo=SHANGHAI)
+    shifts = services.shift_create_series(
+        actor=coordinator,
+        task=task,
+        first_start=monday,
+        duration=datetime.timedelta(hours=3),
+        days=14,
+        weekdays={5, 6},
+        capacity=4,
+    )
+    assert [shift.starts_at.astimezone(SHANGHAI).day for shift in shifts] == [8, 9, 15, 16]
+    with pytest.raises(VolunteerError):
+        services.shift_create_series(
+            actor=coordinator,
+            task=task,
+            first_start=monday,
+            duration=datetime.timedelta(hours=3),
+            days=3,
+            weekdays={6},
+            capacity=4,
+        )
+    assert Shift.objects.filter(task=task).count() == 4
+
+
+def test_a_coordinator_edits_a_task_of_their_own_organization_only(
+    organization, coordinator, member_of
+):
+    task = ReliefTaskFactory(organization=organization)
+    services.relief_task_update(actor=coordinator, task=task, title="送餐 Meals", urgency="high")
+    task.refresh_from_db()
+    assert (task.title, task.urgency) == ("送餐 Meals", "high")
+    outsider = member_of(OrganizationFactory(), Role.COORDINATOR)
+    with pytest.raises(PermissionDenied):
+        services.relief_task_update(actor=outsider, task=task, title="hijacked")
+    assert ReliefTask.objects.get(pk=task.pk).title == "送餐 Meals"

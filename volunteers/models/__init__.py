@@ -8,6 +8,7 @@ from .profiles import (
     VolunteerProfile,
     validate_availability,
 )
+from .records import ServiceCertificate, mask_name
 from .shifts import (
     ACTIVE_STATUSES,
     PLACE_HOLDING_STATUSES,
@@ -27,6 +28,7 @@ __all__ = [
     "SIGNUP_TRANSITIONS",
     "CertificateKind",
     "ReliefTask",
+    "ServiceCertificate",
     "Shift",
     "ShiftSignup",
     "SignupStatus",
@@ -35,5 +37,6 @@ __all__ = [
     "Urgency",
     "VolunteerCertificate",
     "VolunteerProfile",
+    "mask_name",
     "validate_availability",
 ]

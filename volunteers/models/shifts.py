@@ -257,6 +257,26 @@ class ShiftSignup(models.Model):
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     # Set once the day-before reminder has gone out, so the scheduled task sends it once.
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # On the day (volunteers.attendance): times stay as recorded; the approved minutes, not
+    # the clock times, are the volunteer's service record.
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    approved_minutes = models.PositiveIntegerField(_("approved minutes"), null=True, blank=True)
+    hours_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hours approved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    hours_approved_at = models.DateTimeField(_("hours approved at"), null=True, blank=True)
+    hours_note = models.CharField(
+        _("note on the hours"),
+        max_length=200,
+        blank=True,
+        help_text=_("Why the approved hours differ from the recorded times."),
+    )
 
     class Meta:
         verbose_name = _("shift sign-up")
@@ -268,6 +288,17 @@ class ShiftSignup(models.Model):
                 fields=["shift", "volunteer"],
                 condition=~Q(status="cancelled"),
                 name="signup_one_per_volunteer_and_shift",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_out_at__isnull=True)
+                | Q(checked_in_at__isnull=False, checked_out_at__gte=F("checked_in_at")),
+                name="signup_check_out_after_check_in",
+            ),
+            # Only a completed sign-up carries approved hours, and a completed one always does.
+            models.CheckConstraint(
+                condition=Q(status="completed", approved_minutes__isnull=False)
+                | (~Q(status="completed") & Q(approved_minutes__isnull=True)),
+                name="signup_approved_minutes_iff_completed",
             ),
         ]
         indexes = [
