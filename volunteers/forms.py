@@ -57,7 +57,7 @@ class VolunteerProfileForm(forms.Form):
     )
     district = forms.ChoiceField(
         label=_("District"),
-        help_text=_("Where you live or can volunteer; shifts nearby are shown first to you."),
+        help_text=_("Where you live or can volunteer."),
     )
     skills = forms.ModelMultipleChoiceField(
         label=_("Skills"),

@@ -311,7 +311,8 @@ def project_upcoming_shifts(*, project_id: int, limit: int = 5) -> list[Shift]:
 
 @dataclass
 class VolunteerShifts:
-    upcoming: list[ShiftSignup]  # active sign-ups on shifts yet to end, soonest first
+    upcoming: list[ShiftSignup]  # active sign-ups on shifts yet to end, soonest first, each
+    # with .position (on the waitlist) and .cancellable (by the volunteer now)
     past: list[ShiftSignup]  # sign-ups on shifts that ended (not cancelled ones), latest first
 
 
@@ -333,7 +334,19 @@ def volunteer_shifts(*, profile: VolunteerProfile, past_limit: int = 20) -> Volu
         .select_related(*related)
         .order_by("-shift__starts_at", "-pk")[:past_limit]
     )
-    return VolunteerShifts(upcoming=list(upcoming), past=list(past))
+    upcoming = list(upcoming)
+    for signup in upcoming:
+        signup.cancellable = volunteer_may_cancel(signup, now=now)
+    return VolunteerShifts(upcoming=upcoming, past=list(past))
+
+
+def volunteer_may_cancel(signup: ShiftSignup, *, now: datetime.datetime) -> bool:
+    """Whether the volunteer may still withdraw themself (the rule shift_signup_cancel holds):
+    before the start, and before the cut-off for a confirmed place."""
+    shift = signup.shift
+    if signup.status not in ACTIVE_STATUSES or now >= shift.starts_at:
+        return False
+    return signup.status != SignupStatus.CONFIRMED or now < shift.cancel_cutoff_at
 
 
 def calendar_signups(*, token: str) -> list[ShiftSignup]:

@@ -74,13 +74,17 @@ def shift_detail(request, shift_id: int):
     except Shift.DoesNotExist:
         raise Http404(_("No shift has this address.")) from None
     now = timezone.now()
+    signup = selectors.signup_of(shift=shift, profile=profile)
+    if signup is not None:
+        signup.shift = shift
     return render(
         request,
         "volunteers/shift_detail.html",
         {
             "shift": shift,
             "task": shift.task,
-            "signup": selectors.signup_of(shift=shift, profile=profile),
+            "signup": signup,
+            "cancellable": signup is not None and selectors.volunteer_may_cancel(signup, now=now),
             "profile": profile,
             "started": shift.starts_at <= now,
             "not_open_yet": shift.signup_opens_at is not None and now < shift.signup_opens_at,
@@ -220,7 +224,6 @@ def dashboard(request):
         {
             "profile": profile,
             "shifts": selectors.volunteer_shifts(profile=profile),
-            "now": timezone.now(),
             "feed_url": feed_url,
             "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
         },
