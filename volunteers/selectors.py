@@ -141,16 +141,15 @@ def availability_windows(
     windows = []
     for offset in range(days):
         day = first_day + datetime.timedelta(days=offset)
-        midnight = _local_midnight(day)
+        midnight = datetime.datetime.combine(day, datetime.time())  # naive wall clock
         for start, end in periods.get(day.weekday(), ()):
-            # Wall-clock arithmetic in the zone, then the instant; 24:00 is the next midnight.
-            starts = (midnight.replace(tzinfo=None) + datetime.timedelta(minutes=start)).replace(
-                tzinfo=PLATFORM_ZONE
+            # Wall-clock arithmetic, then the zone; 24:00 is the next midnight.
+            windows.append(
+                (
+                    (midnight + datetime.timedelta(minutes=start)).replace(tzinfo=PLATFORM_ZONE),
+                    (midnight + datetime.timedelta(minutes=end)).replace(tzinfo=PLATFORM_ZONE),
+                )
             )
-            ends = (midnight.replace(tzinfo=None) + datetime.timedelta(minutes=end)).replace(
-                tzinfo=PLATFORM_ZONE
-            )
-            windows.append((starts, ends))
     return windows[:MAX_AVAILABILITY_WINDOWS]
 
 
@@ -192,7 +191,8 @@ def shift_opportunities(
 ):
     """Upcoming shifts narrowed by `filters`, soonest first, each with its task, organization
     and required skills, `waitlisted` (how many wait) and `my_status` (the status of `profile`'s
-    active sign-up, or None). Lazy; a page of it costs two queries (three for "shifts for me")."""
+    active sign-up, or None). Lazy; a paginated page of it costs three queries (count, rows,
+    required skills), whatever its length, and one more for "shifts for me"."""
     now = now or timezone.now()
     shifts = upcoming_shifts(now=now)
     if filters.district:
@@ -263,8 +263,7 @@ def shift_for_page(*, shift_id: int, profile: VolunteerProfile | None) -> Shift:
     (plus one for the required skills). Raises Shift.DoesNotExist, also for shifts of
     unverified organizations."""
     shifts = Shift.objects.filter(pk=shift_id, task__organization__verified_at__isnull=False)
-    shift = _with_listing_details(shifts, profile=profile).get()
-    return shift
+    return _with_listing_details(shifts, profile=profile).get()
 
 
 def signup_of(*, shift: Shift, profile: VolunteerProfile | None) -> ShiftSignup | None:
@@ -272,12 +271,11 @@ def signup_of(*, shift: Shift, profile: VolunteerProfile | None) -> ShiftSignup 
     None. At most two queries."""
     if profile is None:
         return None
-    signup = (
+    return (
         ShiftSignup.objects.filter(shift=shift, volunteer=profile, status__in=ACTIVE_STATUSES)
         .annotate(position=_waitlist_position())
         .first()
     )
-    return signup
 
 
 def _waitlist_position():

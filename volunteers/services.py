@@ -664,7 +664,7 @@ def shift_update(*, actor: User, shift: Shift, **fields) -> Shift:
         return shift
     for name in changed:
         setattr(shift, name, fields[name])
-    if shift.capacity is not None and shift.capacity < shift.places_taken:
+    if shift.capacity < shift.places_taken:
         raise VolunteerError(
             {
                 "capacity": _(
