@@ -738,7 +738,12 @@ def shift_reminders_send(*, now: datetime.datetime | None = None) -> int:
     )
     sent = 0
     for signup_id in due.values_list("pk", flat=True).order_by("pk"):
-        claimed = due.filter(pk=signup_id).update(reminder_sent_at=now)
+        # Conditions on the sign-up's own row only: an UPDATE whose WHERE reaches other tables
+        # becomes "id IN (subquery)", which PostgreSQL does not re-check against a row another
+        # worker has just claimed. A shift cancelled meanwhile has cancelled its sign-ups.
+        claimed = ShiftSignup.objects.filter(
+            pk=signup_id, status=SignupStatus.CONFIRMED, reminder_sent_at__isnull=True
+        ).update(reminder_sent_at=now)
         if not claimed:
             continue  # another worker has it, or it changed meanwhile
         try:
