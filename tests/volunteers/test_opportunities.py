@@ -185,7 +185,7 @@ def test_the_page_costs_the_same_for_3_or_30_shifts(client, django_assert_max_nu
     for key in PARAMS:
         assert few[key][1] == 3 and many[key][1] == 20  # one full page
         assert many[key][0] == few[key][0], key
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(10):
         client.get(URL, PARAMS["for me"])
 
 
