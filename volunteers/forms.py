@@ -141,10 +141,6 @@ class VolunteerProfileForm(forms.Form):
                     widget=_TimeInput(),
                 )
 
-    def visible_profile_fields(self):
-        """Every visible field except the availability grid (which availability_rows gives)."""
-        return [field for field in self.visible_fields() if not field.name.startswith("day")]
-
     def availability_rows(self):
         """[(weekday name, [(from field, until field), …]), …] Monday first."""
         return [

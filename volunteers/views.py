@@ -116,9 +116,7 @@ def _signup_message(signup: ShiftSignup) -> str:
         return _("You are confirmed for this shift. Thank you!")
     if signup.status == SignupStatus.APPLIED:
         return _("You have applied; the coordinator will confirm your place.")
-    position = ShiftSignup.objects.filter(
-        shift_id=signup.shift_id, status=SignupStatus.WAITLISTED, pk__lte=signup.pk
-    ).count()
+    position = selectors.signup_of(shift=signup.shift, profile=signup.volunteer).position
     return _(
         "The shift is full, so you are on the waitlist at position %(position)d. We will email "
         "you if a place opens up."
