@@ -13,6 +13,7 @@ def site_chrome(request):
         "account_nav_items": [
             {"label": _("My organizations"), "url": reverse("charity:dashboard")},
             {"label": _("My donations"), "url": reverse("charity:my_donations")},
+            {"label": _("My volunteering"), "url": reverse("volunteers:dashboard")},
             {"label": _("Preferences"), "url": reverse("charity:preferences")},
             {"label": _("Email addresses"), "url": reverse("account_email")},
             {"label": _("Change password"), "url": reverse("account_change_password")},

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
@@ -17,6 +18,7 @@ def navigation(request):
     return {
         "nav_items": [{"label": _("Home"), "url": f"/{language}/"}]
         + [{"label": title, "url": url} for title, url in _navigation(language)["sections"]]
+        + [{"label": _("Volunteer"), "url": reverse("volunteers:opportunities")}]
     }
 
 

@@ -351,6 +351,7 @@ class CharityProjectPage(CachedPageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         from charity.selectors import project_totals, published_expenditures, recent_gifts
+        from volunteers.selectors import project_upcoming_shifts
 
         from .selectors import HERO_IMAGE, OG_IMAGE, attach_renditions, latest_updates
 
@@ -369,6 +370,9 @@ class CharityProjectPage(CachedPageMixin, Page):
         context["gifts"] = recent_gifts(project=project)
         context["expenditures"] = published_expenditures(project=project)
         context["updates"] = latest_updates(locale=self.locale_id, parent=self, limit=10)
+        context["shifts"] = shifts = project_upcoming_shifts(project_id=project.pk)
+        if shifts:  # the first one leaves the list when it starts
+            page_cache.depends_on(request, expires_at=shifts[0].starts_at)
         context["parent"] = self.get_parent()
         if self.hero_image_id:
             attach_renditions([self.hero_image], HERO_IMAGE, OG_IMAGE)

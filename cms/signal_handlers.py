@@ -14,6 +14,7 @@ from charity.signals import (
     organization_verified,
     project_money_changed,
 )
+from volunteers.models import ReliefTask, Shift, ShiftSignup
 
 from . import page_cache
 from .context_processors import clear_navigation_cache
@@ -42,6 +43,22 @@ def _project_groups_changed(sender, instance, action, **kwargs):
         _project_changed(sender, instance)
 
 
+def _volunteering_changed(sender, instance, **kwargs):
+    """A project page lists its upcoming shifts with their places taken: any change to a task, a
+    shift or a sign-up of the project's tasks makes it stale."""
+    if isinstance(instance, ReliefTask):
+        project_id = instance.project_id
+    else:
+        tasks = (
+            ReliefTask.objects.filter(shifts=instance.shift_id)
+            if isinstance(instance, ShiftSignup)
+            else ReliefTask.objects.filter(pk=instance.task_id)
+        )
+        project_id = tasks.values_list("project_id", flat=True).first()
+    if project_id:
+        page_cache.invalidate(page_cache.project_tag(project_id))
+
+
 def _organization_changed(sender, organization, **kwargs):
     from .workspaces import organization_workspace_sync
 
@@ -67,5 +84,12 @@ def register() -> None:
         sender=Project.beneficiary_groups.through,
         dispatch_uid="cms_cache_project_groups",
     )
+    for model in (ReliefTask, Shift, ShiftSignup):
+        post_save.connect(
+            _volunteering_changed, sender=model, dispatch_uid=f"cms_cache_{model.__name__}"
+        )
+        post_delete.connect(
+            _volunteering_changed, sender=model, dispatch_uid=f"cms_cache_d{model.__name__}"
+        )
     for signal in (organization_verified, organization_unverified, membership_changed):
         signal.connect(_organization_changed, dispatch_uid=f"cms_workspace_{id(signal)}")

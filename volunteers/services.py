@@ -38,6 +38,7 @@ from .models import (
     VolunteerCertificate,
     VolunteerProfile,
 )
+from .models.profiles import _calendar_token as _new_calendar_token
 
 # Weeks, days and certificate validity are reckoned on the platform's wall clock.
 PLATFORM_ZONE = zoneinfo.ZoneInfo(settings.DEFAULT_USER_TIME_ZONE)
@@ -56,7 +57,25 @@ PROFILE_FIELDS = (
     "birth_date",
     "guardian_name",
     "guardian_phone",
+    "open_to_placement",
 )
+
+# Fields of a shift a coordinator may change after publishing it; changing the times tells
+# everyone signed up.
+SHIFT_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "minimum",
+    "requires_approval",
+    "signup_opens_hours_before",
+    "cancel_cutoff_hours",
+    "coordinator",
+)
+SHIFT_NOTIFY_FIELDS = ("starts_at", "ends_at")
+TASK_NOTIFY_FIELDS = ("place", "district")
+# The day-before reminder goes out once the shift is this close.
+REMINDER_AHEAD = datetime.timedelta(hours=24)
 
 TASK_FIELDS = (
     "project",
@@ -77,7 +96,8 @@ class NotifyKind:
     APPROVED = "approved"
     DECLINED = "declined"
     SHIFT_CANCELLED = "shift_cancelled"
-    ALL = (PROMOTED, APPROVED, DECLINED, SHIFT_CANCELLED)
+    SHIFT_CHANGED = "shift_changed"
+    ALL = (PROMOTED, APPROVED, DECLINED, SHIFT_CANCELLED, SHIFT_CHANGED)
 
 
 def _require_person(actor) -> None:
@@ -151,6 +171,25 @@ def volunteer_certificate_add(
     return certificate
 
 
+def volunteer_certificate_remove(*, actor: User, certificate: VolunteerCertificate) -> None:
+    """Delete a certificate from the actor's own profile."""
+    _require_person(actor)
+    deleted, _rows = VolunteerCertificate.objects.filter(
+        pk=certificate.pk, profile__user=actor
+    ).delete()
+    if not deleted:
+        raise PermissionDenied(_("You can only remove your own certificates."))
+
+
+def volunteer_calendar_token_reset(*, actor: User) -> VolunteerProfile:
+    """Give the actor's calendar feed a new secret address; the old one stops working."""
+    _require_person(actor)
+    profile = _profile_of(actor)
+    profile.calendar_token = _new_calendar_token()
+    profile.save(update_fields=["calendar_token"])
+    return profile
+
+
 def _profile_of(actor: User) -> VolunteerProfile:
     try:
         return VolunteerProfile.objects.get(user=actor)
@@ -175,25 +214,6 @@ def relief_task_create(
     task.full_clean()
     with transaction.atomic():
         task.save()
-        task.required_skills.set(_skills(required_skills))
-    return task
-
-
-@transaction.atomic
-def relief_task_update(
-    *, actor: User, task: ReliefTask, required_skills=None, **fields
-) -> ReliefTask:
-    """A coordinator changes a task's description; it stays with its organization."""
-    require(actor, "shift.manage", task.organization)
-    unknown = set(fields) - set(TASK_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown relief task fields: {sorted(unknown)}")
-    task = ReliefTask.objects.select_for_update().get(pk=task.pk)
-    for name, value in fields.items():
-        setattr(task, name, value)
-    task.full_clean()
-    task.save(update_fields=list(fields))
-    if required_skills is not None:
         task.required_skills.set(_skills(required_skills))
     return task
 
@@ -630,6 +650,147 @@ def shift_signup_notify(*, signup_id: int, kind: str) -> bool:
         template="volunteers/email/signup_update",
         context={
             "kind": kind,
+            "signup": signup,
+            "shift": signup.shift,
+            "task": signup.shift.task,
+            "organization": signup.shift.task.organization,
+            "volunteer": user,
+        },
+        to=user.email,
+        language=user.preferred_language or settings.LANGUAGE_CODE,
+    )
+    return True
+
+
+# --- Changing published work --------------------------------------------------------------------
+
+
+def _notify_active(shifts, kind: str) -> None:
+    """Email everyone holding or awaiting a place on `shifts`, on commit."""
+    for signup in ShiftSignup.objects.filter(shift__in=shifts, status__in=ACTIVE_STATUSES):
+        _notify_on_commit(signup, kind)
+
+
+@transaction.atomic
+def shift_update(*, actor: User, shift: Shift, **fields) -> Shift:
+    """A coordinator changes a shift (fields from SHIFT_FIELDS). Fewer places than are taken is
+    refused; more places go to the waitlist; new times are emailed to everyone signed up."""
+    unknown = set(fields) - set(SHIFT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown shift fields: {sorted(unknown)}")
+    shift = _lock_shift(shift.pk)
+    require(actor, "shift.manage", shift.task.organization)
+    if shift.is_cancelled:
+        raise VolunteerError(_("A cancelled shift cannot be changed."), code="shift_cancelled")
+    changed = [name for name, value in fields.items() if getattr(shift, name) != value]
+    if not changed:
+        return shift
+    for name in changed:
+        setattr(shift, name, fields[name])
+    if shift.capacity < shift.places_taken:
+        raise VolunteerError(
+            {
+                "capacity": _(
+                    "%(taken)d places are already taken; cancel sign-ups before reducing the "
+                    "places below that."
+                )
+                % {"taken": shift.places_taken}
+            },
+            code="capacity_below_taken",
+        )
+    coordinator = fields.get("coordinator")
+    if coordinator is not None and not can(coordinator, "shift.manage", shift.task.organization):
+        raise VolunteerError(
+            {
+                "coordinator": _(
+                    "The coordinator must be able to manage this organization's shifts."
+                )
+            },
+            code="coordinator",
+        )
+    shift.full_clean()
+    shift.save(update_fields=changed)
+    if any(name in SHIFT_NOTIFY_FIELDS for name in changed):
+        # Only future reminders: one already sent named the old time.
+        ShiftSignup.objects.filter(shift=shift).update(reminder_sent_at=None)
+        _notify_active([shift], NotifyKind.SHIFT_CHANGED)
+    if "capacity" in changed:
+        _promote_waitlisted(shift, actor=actor, now=timezone.now())
+    return shift
+
+
+@transaction.atomic
+def relief_task_update(*, actor: User, task: ReliefTask, required_skills=None, **fields):
+    """A coordinator changes a task (fields from TASK_FIELDS). A new place is emailed to
+    everyone signed up for its shifts still to come."""
+    unknown = set(fields) - set(TASK_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown relief task fields: {sorted(unknown)}")
+    task = ReliefTask.objects.select_for_update().select_related("organization").get(pk=task.pk)
+    require(actor, "shift.manage", task.organization)
+    changed = [name for name, value in fields.items() if getattr(task, name) != value]
+    for name in changed:
+        setattr(task, name, fields[name])
+    task.full_clean()
+    if changed:
+        task.save(update_fields=changed)
+    if required_skills is not None:
+        task.required_skills.set(_skills(required_skills))
+    if any(name in TASK_NOTIFY_FIELDS for name in changed):
+        coming = Shift.objects.filter(
+            task=task, cancelled_at__isnull=True, starts_at__gt=timezone.now()
+        )
+        _notify_active(coming, NotifyKind.SHIFT_CHANGED)
+    return task
+
+
+# --- Reminders ----------------------------------------------------------------------------------
+
+
+def shift_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """Email each confirmed volunteer once, in the 24 hours before their shift. Safe to run in
+    several workers at once: each sign-up is claimed by a conditional update before its email
+    goes out, and released again if sending fails. Returns how many were sent."""
+    now = now or timezone.now()
+    due = ShiftSignup.objects.filter(
+        status=SignupStatus.CONFIRMED,
+        reminder_sent_at__isnull=True,
+        shift__cancelled_at__isnull=True,
+        shift__starts_at__gt=now,
+        shift__starts_at__lte=now + REMINDER_AHEAD,
+    )
+    sent = 0
+    for signup_id in due.values_list("pk", flat=True).order_by("pk"):
+        # Conditions on the sign-up's own row only: an UPDATE whose WHERE reaches other tables
+        # becomes "id IN (subquery)", which PostgreSQL does not re-check against a row another
+        # worker has just claimed. A shift cancelled meanwhile has cancelled its sign-ups.
+        claimed = ShiftSignup.objects.filter(
+            pk=signup_id, status=SignupStatus.CONFIRMED, reminder_sent_at__isnull=True
+        ).update(reminder_sent_at=now)
+        if not claimed:
+            continue  # another worker has it, or it changed meanwhile
+        try:
+            if shift_signup_remind(signup_id=signup_id):
+                sent += 1
+        except Exception:
+            ShiftSignup.objects.filter(pk=signup_id, reminder_sent_at=now).update(
+                reminder_sent_at=None
+            )
+            raise
+    return sent
+
+
+def shift_signup_remind(*, signup_id: int) -> bool:
+    """Email the volunteer the details of tomorrow's shift, in their language."""
+    signup = ShiftSignup.objects.select_related("volunteer__user", "shift__task__organization").get(
+        pk=signup_id
+    )
+    user = signup.volunteer.user
+    if not user.email:
+        return False
+    email_send(
+        template="volunteers/email/shift_reminder",
+        context={
             "signup": signup,
             "shift": signup.shift,
             "task": signup.shift.task,

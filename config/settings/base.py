@@ -237,6 +237,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Stripe events that failed or arrived before what they refer to.
     "stripe-events-retry": {"task": "charity.tasks.stripe_events_retry", "schedule": 60.0},
+    # The day-before reminders of volunteer shifts (each sent once, however often this runs).
+    "shift-reminders-send": {"task": "volunteers.tasks.shift_reminders_send", "schedule": 3600.0},
 }
 
 # --- Stripe (used from the donations capability on) ---------------------------------------------

@@ -3,6 +3,7 @@ from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.core import serializers
 from django.core.management import call_command
+from django.db import models
 from wagtail.models import Page, Site
 
 from charity.models import Membership, Organization, Role, User
@@ -83,3 +84,27 @@ def test_seed_demo_shows_service_records_and_certificates(client):
     assert "This certificate is valid" in page and valid.masked_name in page
     page = client.get(f"/en/certificates/verify/{revoked.verification_code}/").content.decode()
     assert "has been revoked" in page
+
+
+def test_seed_demo_shows_volunteering(client):
+    from volunteers.models import ReliefTask, Shift, ShiftSignup, VolunteerProfile
+
+    call_command("seed_demo")
+    assert VolunteerProfile.objects.count() >= 20
+    tasks = ReliefTask.objects.all()
+    assert len({task.district for task in tasks}) >= 5
+    assert {task.urgency for task in tasks} == {"normal", "high", "critical"}
+    assert tasks.filter(project__isnull=False).exists()
+    shifts = Shift.objects.all()
+    assert shifts.filter(requires_approval=True).exists()
+    assert shifts.filter(places_taken=models.F("capacity")).exists()
+    statuses = set(ShiftSignup.objects.values_list("status", flat=True))
+    assert {"confirmed", "waitlisted", "applied"} <= statuses
+    demo = User.objects.get(email="volunteer@shanxin.example")
+    assert demo.check_password("shanxin-demo-2026")
+    assert {"confirmed", "waitlisted", "applied"} <= set(
+        demo.volunteer_profile.signups.values_list("status", flat=True)
+    )
+    client.force_login(demo)
+    assert client.get("/zh-hans/volunteer/me/").status_code == 200
+    assert client.get("/zh-hans/volunteer/").context["page_obj"].paginator.count >= 40

@@ -156,3 +156,20 @@ def test_one_volunteer_racing_for_overlapping_shifts_gets_one_place(migrated_row
         assert len(places) == 1
         assert all(isinstance(e, VolunteerError) and e.code == "overlap" for e in errors)
         assert len(errors) == 4
+
+
+def test_reminder_runs_racing_each_other_send_each_reminder_once(mailoutbox):
+    """Four workers run the hourly reminders at the same moment over 12 due sign-ups."""
+    signups = []
+    for n in range(12):
+        starts_at = (timezone.now() + datetime.timedelta(hours=2 + n)).replace(microsecond=0)
+        shift = ShiftFactory(starts_at=starts_at, ends_at=starts_at + datetime.timedelta(hours=1))
+        signups.append(
+            services.shift_signup_create(actor=VolunteerProfileFactory().user, shift=shift)
+        )
+    results = run_together([services.shift_reminders_send for _ in range(4)])
+    assert sum(results) == 12, results
+    assert sorted(message.to[0] for message in mailoutbox) == sorted(
+        signup.volunteer.user.email for signup in signups
+    )
+    assert not ShiftSignup.objects.filter(reminder_sent_at__isnull=True).exists()

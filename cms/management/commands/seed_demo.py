@@ -15,6 +15,7 @@ from ._demo_donations import seed_donations
 from ._demo_expenditures import seed_expenditures
 from ._demo_pages import seed_pages
 from ._demo_service_record import seed_service_record
+from ._demo_volunteers import seed_volunteers
 
 DEMO_PASSWORD = "shanxin-demo-2026"
 
@@ -154,10 +155,12 @@ class Command(BaseCommand):
                 donor=User.objects.get(email="donor@shanxin.example"),
             )
             spending = seed_expenditures(organizations=organizations)
+            with transaction.atomic():
+                signups = seed_volunteers(organizations=organizations, password=DEMO_PASSWORD)
             hours = seed_service_record(organizations=organizations, make_user=self._user)
         self.stdout.write(
             f"Demo gifts recorded: {gifts}; expenditures published: {spending}; "
-            f"volunteer shifts with approved hours: {hours}"
+            f"volunteer sign-ups: {signups}; volunteer shifts with approved hours: {hours}"
         )
         self._print_accounts(rows)
 
