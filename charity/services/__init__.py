@@ -16,6 +16,7 @@ from .donations import (
 )
 from .expenditures import (
     allocations_release_for_refund,
+    expenditure_add_documents,
     expenditure_approve,
     expenditure_create,
     expenditure_publish,
@@ -79,6 +80,7 @@ __all__ = [
     "donation_set_status",
     "donation_settle_refunds",
     "donations_record_offline",
+    "expenditure_add_documents",
     "expenditure_approve",
     "expenditure_create",
     "expenditure_publish",
