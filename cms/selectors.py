@@ -307,3 +307,70 @@ def platform_totals() -> PlatformTotals:
         donors=money.donors,
         volunteer_hours=0,
     )
+
+
+# --- Transparency reports ------------------------------------------------------------------------
+
+
+def _choice_label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def report_sections(figures: dict) -> list[dict]:
+    """A published report's frozen figures arranged for its page, one section per currency, with
+    the charts' geometry (no query: everything comes from the snapshot)."""
+    from charity.models import DonationChannel, ExpenditureCategory
+
+    from .charts import bars, donut
+
+    sections = []
+    for currency in figures.get("currencies", []):
+
+        def of(key, currency=currency):
+            return [row for row in figures.get(key, []) if row["currency"] == currency]
+
+        income = [
+            (_choice_label(DonationChannel, row["channel"]), row["net"])
+            for row in of("income_by_channel")
+        ]
+        categories = [
+            (_choice_label(ExpenditureCategory, row["category"]), row["amount"])
+            for row in of("spending_by_category")
+        ]
+        groups = [
+            (
+                _choice_label(BeneficiaryGroupCode, row["beneficiary_group"])
+                if row["beneficiary_group"]
+                else str(_("Not for one group")),
+                row["amount"],
+            )
+            for row in of("spending_by_beneficiary_group")
+        ]
+        projects = [
+            {**row, "label": row["title"] or str(_("General fund"))} for row in of("projects")
+        ]
+        largest = max([max(p["raised"], p["spent"], 0) for p in projects] or [0])
+        for project in projects:
+            for key in ("raised", "spent"):
+                project[f"{key}_width"] = (
+                    f"{max(project[key], 0) * 100 / largest:.2f}" if largest else "0"
+                )
+        totals = next((row for row in of("totals")), {})
+        sections.append(
+            {
+                "currency": currency,
+                "totals": totals,
+                "income": donut(income, currency=currency),
+                "income_rows": income,
+                "categories": donut(categories, currency=currency),
+                "category_rows": categories,
+                "groups": bars(groups, currency=currency, color_index=1),
+                "projects": projects,
+                "advances": next((row for row in of("advances")), None),
+                "ratios": of("ratios"),
+            }
+        )
+    return sections
