@@ -374,3 +374,51 @@ def report_sections(figures: dict) -> list[dict]:
             }
         )
     return sections
+
+
+# --- The disclosure calendar ----------------------------------------------------------------------
+
+
+def project_disclosure_days(*, organizations) -> dict[int, list]:
+    """One query: for each project of the organizations, the China-time days on which its live
+    updates were first published (what counts as a progress or final disclosure)."""
+    import zoneinfo
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    zone = zoneinfo.ZoneInfo(settings.DEFAULT_USER_TIME_ZONE)
+    project_pages = CharityProjectPage.objects.filter(project__organization__in=organizations)
+    paths = dict(project_pages.values_list("path", "project_id"))
+    days: dict[int, list] = {}
+    if not paths:
+        return days
+    steplen = CharityProjectPage.steplen
+    children = Q()
+    for path in paths:
+        children |= Q(path__startswith=path, depth=len(path) // steplen + 1)
+    updates = (
+        ProjectUpdatePage.objects.live()
+        .filter(children, first_published_at__isnull=False)
+        .values_list("path", "first_published_at")
+    )
+    for path, published_at in updates:
+        project_id = paths.get(path[:-steplen])
+        if project_id is not None:
+            days.setdefault(project_id, []).append(timezone.localtime(published_at, zone).date())
+    return days
+
+
+def organization_disclosure_calendar(*, organizations, today=None):
+    """Three queries: what the organizations owe (charity.selectors.disclosure_calendar), with
+    project updates on their pages as the progress and final disclosures."""
+    from django.utils import timezone
+
+    from charity.selectors import disclosure_calendar
+
+    organizations = list(organizations)
+    return disclosure_calendar(
+        organizations=organizations,
+        today=today or timezone.localdate(),
+        disclosed_on=project_disclosure_days(organizations=organizations),
+    )
