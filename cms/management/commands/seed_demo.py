@@ -14,6 +14,7 @@ from cms.services import site_home_ensure
 from ._demo_donations import seed_donations
 from ._demo_expenditures import seed_expenditures
 from ._demo_pages import seed_pages
+from ._demo_reports import seed_reports
 
 DEMO_PASSWORD = "shanxin-demo-2026"
 
@@ -153,7 +154,11 @@ class Command(BaseCommand):
                 donor=User.objects.get(email="donor@shanxin.example"),
             )
             spending = seed_expenditures(organizations=organizations)
-        self.stdout.write(f"Demo gifts recorded: {gifts}; expenditures published: {spending}")
+            reports = seed_reports(organizations=organizations, today=timezone.localdate())
+        self.stdout.write(
+            f"Demo gifts recorded: {gifts}; expenditures published: {spending}; "
+            f"annual reports published: {reports}"
+        )
         self._print_accounts(rows)
 
     def _user(self, email: str, display_name: str, *, superuser: bool = False) -> User:
