@@ -31,6 +31,7 @@ from charity import services
 from charity.models import Organization, ReportPeriodKind, ReportStatus, TransparencyReport
 from charity.permissions import can
 
+from .models import TransparencyReportPage
 from .permission_policies import OrganizationScopedPolicy, organizations_where
 from .selectors import report_sections
 from .services import report_page_title, report_pages_ensure
@@ -251,3 +252,16 @@ class ReportViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_report_viewset():
     return ReportViewSet("reports")
+
+
+@hooks.register("before_delete_page")
+@hooks.register("before_unpublish_page")
+def keep_published_reports_public(request, page):
+    """A published report is part of the public record: its page stays (editors may still add
+    an introduction)."""
+    if isinstance(page.specific, TransparencyReportPage):
+        messages.error(
+            request, gettext("A published transparency report stays public; it cannot be removed.")
+        )
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return None

@@ -188,3 +188,16 @@ def test_downloads_of_a_published_report_and_none_of_a_draft(client, published):
     )
     assert client.get(f"/open-data/reports/{draft.pk}.csv").status_code == 404
     assert client.get("/open-data/reports/999999.csv").status_code == 404
+
+
+def test_a_report_page_can_be_neither_deleted_nor_unpublished(client, published, member_of):
+    _, report = published
+    owner = admin_user(report.organization, Role.OWNER)
+    client.force_login(owner)
+    page = TransparencyReportPage.objects.filter(report=report).first()
+    for action in ("delete", "unpublish"):
+        response = client.post(f"/cms-admin/pages/{page.pk}/{action}/")
+        assert response.status_code == 302, action
+    page.refresh_from_db()
+    assert page.live
+    assert TransparencyReportPage.objects.filter(report=report).count() == 2
