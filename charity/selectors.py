@@ -1,8 +1,11 @@
 """Read models for charity pages. Each function documents how many queries it costs."""
 
+import calendar
 import datetime
+import zoneinfo
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
@@ -218,3 +221,122 @@ def published_expenditures(*, project: Project, limit: int = 50) -> list[Expendi
         .prefetch_related("documents")
         .order_by("-spent_on", "-pk")[:limit]
     )
+
+
+# --- The disclosure calendar ----------------------------------------------------------------------
+#
+# 《中华人民共和国慈善法》第七十一条 (2016; 第七十六条 after the 2023 amendment): a project that runs
+# longer than six months discloses its progress at least every three months, and every project
+# discloses in full within three months of its end. 《慈善组织信息公开办法》(民政部, 2018) 第十条: the
+# annual work report, with the financial report, by May 31 of the following year.
+#
+# On this platform a project "runs" from its fundraising start to its fundraising end (the only
+# period it records, as China-time days). A progress or final disclosure is a project update
+# published on the project's page; it counts from the day it went public (first publication,
+# China time), so back-dating an update does not satisfy an earlier deadline. The annual report
+# is a published yearly transparency report for that year. The caller supplies the days of the
+# project updates (they are CMS pages, which this app does not know).
+
+DISCLOSURE_DUE_SOON = datetime.timedelta(days=30)
+PROGRESS_EVERY_MONTHS = 3
+LONG_PROJECT_MONTHS = 6
+FINAL_WITHIN_MONTHS = 3
+ANNUAL_REPORT_DUE = (5, 31)  # May 31 of the following year
+ANNUAL_YEARS_BACK = 3  # how many past years' missing annual reports are still listed
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or the month's last day when it has fewer days (Nov 30 + 3
+    months = Feb 28/29)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class DisclosureItem:
+    """One disclosure an organization owes: "overdue" once its day has passed, "due" within
+    DISCLOSURE_DUE_SOON of it."""
+
+    organization: Organization
+    kind: str  # charity.models.DisclosureKind
+    due_on: datetime.date
+    status: str  # "due" or "overdue"
+    days: int  # days left (due) or days late (overdue)
+    project: Project | None = None
+    year: int | None = None  # the annual report's year
+
+
+def _china_day(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment, zoneinfo.ZoneInfo(settings.DEFAULT_USER_TIME_ZONE)).date()
+
+
+def disclosure_calendar(
+    *,
+    organizations,
+    today: datetime.date,
+    disclosed_on: dict[int, list[datetime.date]],
+) -> list[DisclosureItem]:
+    """Two queries: what the organizations owe and is due within DISCLOSURE_DUE_SOON or overdue,
+    most urgent first. `disclosed_on` maps a project id to the days its updates went public."""
+    from .models import DisclosureKind, ReportPeriodKind, ReportStatus, TransparencyReport
+
+    organizations = [org for org in organizations if org.is_verified]
+    by_id = {org.pk: org for org in organizations}
+    items: list[DisclosureItem] = []
+
+    def add(organization, kind, due_on, **extra):
+        if due_on < today:
+            status = "overdue"
+        elif due_on - today <= DISCLOSURE_DUE_SOON:
+            status = "due"
+        else:
+            return
+        items.append(
+            DisclosureItem(
+                organization=organization,
+                kind=kind,
+                due_on=due_on,
+                status=status,
+                days=abs((due_on - today).days),
+                **extra,
+            )
+        )
+
+    projects = public_projects().filter(organization__in=organizations).order_by("pk")
+    for project in projects:
+        start = _china_day(project.fundraising_starts_at)
+        end = _china_day(project.fundraising_ends_at)
+        if start > today or end <= add_months(start, LONG_PROJECT_MONTHS):
+            continue  # not started, or not a long project
+        days = sorted(d for d in disclosed_on.get(project.pk, []) if d >= start)
+        organization = by_id[project.organization_id]
+        if end < today:
+            if not any(d >= end for d in days):
+                final_due = add_months(end, FINAL_WITHIN_MONTHS)
+                add(organization, DisclosureKind.FINAL, final_due, project=project)
+            continue
+        # Every three months from the start or from the latest disclosure; a deadline after the
+        # end gives way to the final disclosure.
+        due_on = add_months(days[-1] if days else start, PROGRESS_EVERY_MONTHS)
+        if due_on <= end:
+            add(organization, DisclosureKind.PROGRESS, due_on, project=project)
+
+    published_years = set(
+        TransparencyReport.objects.filter(
+            organization__in=organizations,
+            period_kind=ReportPeriodKind.YEAR,
+            status=ReportStatus.PUBLISHED,
+        ).values_list("organization_id", "period_start__year")
+    )
+    for organization in organizations:
+        first_year = max(_china_day(organization.verified_at).year, today.year - ANNUAL_YEARS_BACK)
+        for year in range(first_year, today.year):
+            if (organization.pk, year) not in published_years:
+                add(
+                    organization,
+                    DisclosureKind.ANNUAL,
+                    datetime.date(year + 1, *ANNUAL_REPORT_DUE),
+                    year=year,
+                )
+    return sorted(items, key=lambda item: (item.status != "overdue", item.due_on))

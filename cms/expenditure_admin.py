@@ -39,6 +39,7 @@ from charity.models import (
     Expenditure,
     ExpenditureCategory,
     ExpenditureStatus,
+    ExpenditureStatusChange,
     LedgerEntry,
     Organization,
     Project,
@@ -308,6 +309,13 @@ class ExpenditureCreateForm(ExpenditureFieldsForm):
         return cleaned
 
 
+class ReceiptsForm(forms.Form):
+    documents = ReceiptFilesField(
+        label=_("Add receipts and invoices"),
+        help_text=_("PDF, JPG or PNG, at most 10 MB each; choose several files at once."),
+    )
+
+
 class ReverseForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
@@ -517,45 +525,35 @@ def _allocation_rows(expenditure) -> list[dict]:
     ]
 
 
+_STATUS_LABELS = {
+    ("", ExpenditureStatus.DRAFT): _("Entered as a draft"),
+    (ExpenditureStatus.DRAFT, ExpenditureStatus.APPROVED): _("Approved"),
+    (ExpenditureStatus.APPROVED, ExpenditureStatus.DRAFT): _("Edited: back to draft"),
+    (ExpenditureStatus.APPROVED, ExpenditureStatus.PUBLISHED): _("Published"),
+}
+
+
 def _history(expenditure, reversal) -> list[dict]:
-    """The status history, as the row records it (who entered it, who approved it, when it went
-    public, its reversal). An edit clears an approval, so only the standing approval shows."""
-    events = [
-        {
-            "at": expenditure.created_at,
-            "label": gettext("Entered as a draft"),
-            "by": expenditure.created_by,
-        }
-    ]
-    if expenditure.approved_at:
-        events.append(
-            {
-                "at": expenditure.approved_at,
-                "label": gettext("Approved"),
-                "by": expenditure.approved_by,
-            }
+    """Every status change of the expenditure, and of its reversal, from the audit table (one
+    query): who moved it, and when."""
+    changes = ExpenditureStatusChange.objects.filter(
+        expenditure__in=[expenditure.pk, *([reversal.pk] if reversal else [])]
+    ).select_related("changed_by")
+    events = []
+    for change in changes:
+        label = str(
+            _STATUS_LABELS.get((change.from_status, change.to_status))
+            or change.get_to_status_display()
         )
-    if expenditure.published_at:
-        events.append({"at": expenditure.published_at, "label": gettext("Published"), "by": None})
-    if reversal is not None:
-        events.append(
-            {
-                "at": reversal.created_at,
-                "label": gettext("Reversal #%(pk)s entered") % {"pk": reversal.pk},
-                "by": reversal.created_by,
-                "url": _url("inspect", reversal.pk),
+        event = {"at": change.changed_at, "label": label, "by": change.changed_by}
+        if reversal is not None and change.expenditure_id == reversal.pk:
+            event["label"] = gettext("Reversal #%(pk)s: %(step)s") % {
+                "pk": reversal.pk,
+                "step": label,
             }
-        )
-        if reversal.published_at:
-            events.append(
-                {
-                    "at": reversal.published_at,
-                    "label": gettext("Reversal #%(pk)s published") % {"pk": reversal.pk},
-                    "by": None,
-                    "url": _url("inspect", reversal.pk),
-                }
-            )
-    return sorted(events, key=lambda event: event["at"])
+            event["url"] = _url("inspect", reversal.pk)
+        events.append(event)
+    return events
 
 
 class ExpenditureDetailView(_OneExpenditure, TemplateView):
@@ -577,7 +575,7 @@ class ExpenditureDetailView(_OneExpenditure, TemplateView):
             and reversal is None,
         }
 
-    def render(self, *, errors=(), reverse_form=None, status=200):
+    def render(self, *, errors=(), reverse_form=None, receipts_form=None, status=200):
         e = self.expenditure
         reversal = (
             Expenditure.objects.filter(reverses=e).select_related("created_by").first()
@@ -599,6 +597,7 @@ class ExpenditureDetailView(_OneExpenditure, TemplateView):
             history=_history(e, reversal),
             errors=errors,
             reverse_form=(reverse_form or ReverseForm()) if actions["can_reverse"] else None,
+            receipts_form=(receipts_form or ReceiptsForm()) if actions["can_edit"] else None,
             can_view_donations=can(self.request.user, "donation.view", e.organization),
             **actions,
         )
@@ -672,6 +671,28 @@ class ReverseView(_ActionView):
         )
 
 
+class AddReceiptsView(_ActionView):
+    permission = "expenditure.create"
+
+    def perform(self):
+        self.form = ReceiptsForm(self.request.POST, self.request.FILES)
+        if not self.form.is_valid():
+            return None
+        services.expenditure_add_documents(
+            actor=self.request.user,
+            expenditure=self.expenditure,
+            documents=self.form.cleaned_data["documents"],
+        )
+        return self.expenditure
+
+    def refused(self, errors):
+        self.expenditure = viewable_expenditures(self.request.user).get(pk=self.expenditure.pk)
+        return self.render(errors=errors, receipts_form=self.form)
+
+    def success_message(self):
+        return gettext("Receipts added.")
+
+
 # --- Registration ------------------------------------------------------------------------------
 
 
@@ -699,6 +720,7 @@ class ExpenditureViewSet(ModelViewSet):
             path("<int:pk>/approve/", ApproveView.as_view(), name="approve"),
             path("<int:pk>/publish/", PublishView.as_view(), name="publish"),
             path("<int:pk>/reverse/", ReverseView.as_view(), name="reverse"),
+            path("<int:pk>/receipts/", AddReceiptsView.as_view(), name="add_receipts"),
         ]
 
 

@@ -6,9 +6,10 @@ The tree (each page declares where it may live):
     ├── ProjectIndexPage            every public project, with filters and search
     ├── OrganizationIndexPage
     │   └── OrganizationPage        one organization; its editors' subtree
-    │       └── ProjectIndexPage    that organization's projects
-    │           └── CharityProjectPage      → charity.Project
-    │               └── ProjectUpdatePage
+    │       ├── ProjectIndexPage    that organization's projects
+    │       │   └── CharityProjectPage      → charity.Project
+    │       │       └── ProjectUpdatePage
+    │       └── TransparencyReportPage      → charity.TransparencyReport (made on publishing)
     └── StandardPage
 """
 
@@ -218,7 +219,7 @@ class OrganizationPage(CachedPageMixin, Page):
     ]
 
     parent_page_types = ["cms.OrganizationIndexPage"]
-    subpage_types = ["cms.ProjectIndexPage"]
+    subpage_types = ["cms.ProjectIndexPage", "cms.TransparencyReportPage"]
     base_form_class = OrganizationPageForm
 
     class Meta:
@@ -245,6 +246,12 @@ class OrganizationPage(CachedPageMixin, Page):
         )
         _stale_when_days_left_change(request, context["cards"])
         context["project_index"] = ProjectIndexPage.objects.child_of(self).live().first()
+        context["reports"] = (
+            TransparencyReportPage.objects.child_of(self)
+            .live()
+            .select_related("report")
+            .order_by("-report__period_start", "report__period_kind")
+        )
         return context
 
 
@@ -431,3 +438,50 @@ class ProjectUpdatePage(CachedPageMixin, Page):
             raise ValidationError(
                 {"image_alt": _("Describe the image for people who cannot see it.")}
             )
+
+
+class TransparencyReportPage(CachedPageMixin, Page):
+    """A published transparency report: its frozen figures with charts, the regulatory ratios and
+    the ledger head they were computed at. Made by the platform when finance staff publish the
+    report (cms.services.report_pages_ensure), one per language of the organization's page; an
+    editor may add an introduction but never changes a figure."""
+
+    report = models.ForeignKey(
+        "charity.TransparencyReport",
+        verbose_name=_("report"),
+        on_delete=models.PROTECT,
+        related_name="pages",
+    )
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    parent_page_types = ["cms.OrganizationPage"]
+    subpage_types = []
+    is_creatable = False  # only publishing a report makes one
+    serve_select_related = ("report", "report__organization")
+
+    class Meta:
+        verbose_name = _("transparency report page")
+
+    def page_cache_tags(self):
+        # The figures are frozen; only names and menus elsewhere on the site can change.
+        return (page_cache.SITE,)
+
+    def get_context(self, request, *args, **kwargs):
+        from django.urls import reverse
+
+        from .selectors import report_sections
+
+        context = super().get_context(request, *args, **kwargs)
+        report = self.report
+        context["report"] = report
+        context["organization"] = report.organization
+        context["figures"] = report.figures
+        context["sections"] = report_sections(report.figures)
+        context["downloads"] = [
+            (label, reverse("open_data_report", args=[report.pk, fmt]))
+            for fmt, label in (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("json", "JSON"))
+        ]
+        context["organization_page"] = self.get_parent()
+        return context

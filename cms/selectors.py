@@ -306,3 +306,118 @@ def platform_totals() -> PlatformTotals:
         donors=money.donors,
         volunteer_hours=approved_volunteer_minutes() // 60,
     )
+
+
+# --- Transparency reports ------------------------------------------------------------------------
+
+
+def _choice_label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def report_sections(figures: dict) -> list[dict]:
+    """A published report's frozen figures arranged for its page, one section per currency, with
+    the charts' geometry (no query: everything comes from the snapshot)."""
+    from charity.models import DonationChannel, ExpenditureCategory
+
+    from .charts import bars, donut
+
+    sections = []
+    for currency in figures.get("currencies", []):
+
+        def of(key, currency=currency):
+            return [row for row in figures.get(key, []) if row["currency"] == currency]
+
+        income = [
+            (_choice_label(DonationChannel, row["channel"]), row["net"])
+            for row in of("income_by_channel")
+        ]
+        categories = [
+            (_choice_label(ExpenditureCategory, row["category"]), row["amount"])
+            for row in of("spending_by_category")
+        ]
+        groups = [
+            (
+                _choice_label(BeneficiaryGroupCode, row["beneficiary_group"])
+                if row["beneficiary_group"]
+                else str(_("Not for one group")),
+                row["amount"],
+            )
+            for row in of("spending_by_beneficiary_group")
+        ]
+        projects = [
+            {**row, "label": row["title"] or str(_("General fund"))} for row in of("projects")
+        ]
+        largest = max([max(p["raised"], p["spent"], 0) for p in projects] or [0])
+        for project in projects:
+            for key in ("raised", "spent"):
+                project[f"{key}_width"] = (
+                    f"{max(project[key], 0) * 100 / largest:.2f}" if largest else "0"
+                )
+        totals = next((row for row in of("totals")), {})
+        sections.append(
+            {
+                "currency": currency,
+                "totals": totals,
+                "income": donut(income, currency=currency),
+                "income_rows": income,
+                "categories": donut(categories, currency=currency),
+                "category_rows": categories,
+                "groups": bars(groups, currency=currency, color_index=1),
+                "projects": projects,
+                "advances": next((row for row in of("advances")), None),
+                "ratios": of("ratios"),
+            }
+        )
+    return sections
+
+
+# --- The disclosure calendar ----------------------------------------------------------------------
+
+
+def project_disclosure_days(*, organizations) -> dict[int, list]:
+    """One query: for each project of the organizations, the China-time days on which its live
+    updates were first published (what counts as a progress or final disclosure)."""
+    import zoneinfo
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    zone = zoneinfo.ZoneInfo(settings.DEFAULT_USER_TIME_ZONE)
+    project_pages = CharityProjectPage.objects.filter(project__organization__in=organizations)
+    paths = dict(project_pages.values_list("path", "project_id"))
+    days: dict[int, list] = {}
+    if not paths:
+        return days
+    steplen = CharityProjectPage.steplen
+    children = Q()
+    for path in paths:
+        children |= Q(path__startswith=path, depth=len(path) // steplen + 1)
+    updates = (
+        ProjectUpdatePage.objects.live()
+        .filter(children, first_published_at__isnull=False)
+        .values_list("path", "first_published_at")
+    )
+    for path, published_at in updates:
+        project_id = paths.get(path[:-steplen])
+        if project_id is not None:
+            days.setdefault(project_id, []).append(timezone.localtime(published_at, zone).date())
+    return days
+
+
+def organization_disclosure_calendar(*, organizations, today=None):
+    """Three queries: what the organizations owe (charity.selectors.disclosure_calendar), with
+    project updates on their pages as the progress and final disclosures."""
+    from django.utils import timezone
+
+    from charity.selectors import disclosure_calendar
+
+    organizations = list(organizations)
+    return disclosure_calendar(
+        organizations=organizations,
+        today=today or timezone.localdate(),
+        disclosed_on=project_disclosure_days(organizations=organizations),
+    )

@@ -44,3 +44,59 @@ def site_home_ensure(*, translations: dict[str, dict[str, str]]) -> HomePage:
             setattr(translation, name, value)
         translation.save_revision().publish()
     return home
+
+
+def report_page_title(report) -> str:
+    """The page's title in the active language: "2025 年度报告", "Q1 2025 report"."""
+    from django.utils.translation import gettext
+
+    from charity.models import ReportPeriodKind
+
+    year = report.period_start.year
+    if report.period_kind == ReportPeriodKind.YEAR:
+        return gettext("Annual report %(year)s") % {"year": year}
+    quarter = (report.period_start.month - 1) // 3 + 1
+    return gettext("Report for Q%(quarter)s %(year)s") % {"quarter": quarter, "year": year}
+
+
+def report_slug(report) -> str:
+    from charity.models import ReportPeriodKind
+
+    year = report.period_start.year
+    if report.period_kind == ReportPeriodKind.YEAR:
+        return f"report-{year}"
+    return f"report-{year}-q{(report.period_start.month - 1) // 3 + 1}"
+
+
+@transaction.atomic
+def report_pages_ensure(*, report) -> list:
+    """Give a published report its page under each of the organization's pages (one per
+    language), published at once: the report itself was approved when it was published. Safe to
+    run repeatedly; a draft report gets no page."""
+    from django.utils import translation
+
+    from charity.models import ReportStatus
+
+    from .models import OrganizationPage, TransparencyReportPage
+
+    if report.status != ReportStatus.PUBLISHED:
+        return []
+    pages = []
+    for parent in OrganizationPage.objects.filter(
+        organization_id=report.organization_id
+    ).select_related("locale"):
+        page = TransparencyReportPage.objects.child_of(parent).filter(report=report).first()
+        if page is None:
+            with translation.override(parent.locale.language_code):
+                title = report_page_title(report)
+            slug = report_slug(report)
+            if Page.objects.child_of(parent).filter(slug=slug).exists():
+                slug = f"{slug}-{report.pk}"
+            page = TransparencyReportPage(
+                title=title, slug=slug, report=report, locale=parent.locale
+            )
+            parent.add_child(instance=page)
+        if not page.live:
+            page.save_revision().publish()
+        pages.append(page)
+    return pages

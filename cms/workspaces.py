@@ -91,13 +91,15 @@ def _organization_pages(organization: Organization) -> list[OrganizationPage]:
         if translated is None:
             translated = original.copy_for_translation(locale, copy_parents=True)
             translated.save_revision().publish()
-        pages.append(translated.specific)
         for child in original.get_children().type(ProjectIndexPage):
             if child.get_translation_or_none(locale) is None:
                 child_translation = child.specific.copy_for_translation(locale)
                 with translation.override(locale.language_code):
                     child_translation.title = gettext("Projects")
                 child_translation.save_revision().publish()
+        # Read after its children were added: publishing a stale copy (as seed_demo does when it
+        # sets the introduction) would write back numchild=0 and break the next add_child.
+        pages.append(OrganizationPage.objects.get(pk=translated.pk))
     return pages
 
 

@@ -23,8 +23,13 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
-    path("open-data/ledger.csv", open_data.ledger_csv, name="open_data_ledger_csv"),
-    path("open-data/ledger.json", open_data.ledger_json, name="open_data_ledger_json"),
+    path("open-data/<slug:name>.csv", open_data.dataset_csv, name="open_data_csv"),
+    path("open-data/<slug:name>.json", open_data.dataset_json, name="open_data_json"),
+    path(
+        "open-data/reports/<int:pk>.<slug:fmt>",
+        open_data.report_download,
+        name="open_data_report",
+    ),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": AllLanguagesSitemap}}, name="sitemap"),
     path("django-admin/", admin.site.urls),
     path("cms-admin/", include(wagtailadmin_urls)),
@@ -50,6 +55,7 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("feeds/updates/", ProjectUpdatesFeed(), name="updates_feed"),
+    path("open-data/", open_data.index, name="open_data"),
     path("", include("charity.urls")),
     path("", include("volunteers.urls")),
     path("", include(wagtail_urls)),

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from charity import services
 from charity.models import DonationChannel, Role
+from cms.services import report_pages_ensure
 from tests.cms.conftest import Site
 from tests.factories import DonationFactory, MembershipFactory, OrganizationFactory, UserFactory
 
@@ -50,11 +51,18 @@ def public_site(django_capture_on_commit_callbacks):
             is_anonymous=True,
         )
     site.add_update(page, 1)
+    # Last year's report, published with its page (its figures name nobody; the test checks).
+    report = services.report_create(
+        actor=finance, organization=organization, period_kind="year", year=2025
+    )
+    report = services.report_publish(actor=finance, report=report)
+    (site.report_page,) = report_pages_ensure(report=report)
+    site.report = report
     return site, page
 
 
 def public_urls(site, page):
-    pages = [site.home, site.index, site.org_page, site.org_index, page]
+    pages = [site.home, site.index, site.org_page, site.org_index, page, site.report_page]
     urls = []
     for wagtail_page in pages:
         url = wagtail_page.url
@@ -65,8 +73,14 @@ def public_urls(site, page):
         "/en/feeds/updates/",
         "/sitemap.xml",
         "/robots.txt",
-        "/open-data/ledger.json",
-        "/open-data/ledger.csv",
+        *(
+            f"/open-data/{name}.{fmt}"
+            for name in ("ledger", "projects", "expenditures", "donations")
+            for fmt in ("csv", "json")
+        ),
+        *(f"/open-data/reports/{site.report.pk}.{fmt}" for fmt in ("csv", "json")),
+        "/zh-hans/open-data/",
+        "/en/open-data/",
         f"/zh-hans/give/{page.project_id}/",
     ]
 
@@ -85,6 +99,8 @@ def test_no_public_response_names_an_anonymous_donor_or_shows_an_email(client, p
         for secret in (HIDDEN_NAME, HIDDEN_MESSAGE, *EMAILS):
             assert secret not in body, (secret, url)
         checked += 1
-    assert checked >= 12
+    assert checked >= 24
     # The named donor does appear where gifts are listed: the check above is not vacuous.
     assert "公开者" in client.get(page.url).content.decode()
+    donations = client.get("/open-data/donations.json").json()["results"]
+    assert sorted(row["donor"] for row in donations) == ["anonymous", "anonymous", "公开者"]

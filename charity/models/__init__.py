@@ -1,5 +1,6 @@
 """charity's data, one module per part of the domain; import models from here."""
 
+from .disclosure import DisclosureKind, DisclosureReminder, DisclosureReminderStage
 from .donations import (
     DONATION_TRANSITIONS,
     RECEIVED_STATUSES,
@@ -21,6 +22,7 @@ from .expenditures import (
     ExpenditureCategory,
     ExpenditureDocument,
     ExpenditureStatus,
+    ExpenditureStatusChange,
     PublishedExpenditureError,
 )
 from .ledger import GENESIS_HASH, AppendOnlyError, LedgerEntry, LedgerEntryKind, LedgerHead
@@ -58,6 +60,9 @@ __all__ = [
     "BeneficiaryGroup",
     "BeneficiaryGroupCode",
     "Currency",
+    "DisclosureKind",
+    "DisclosureReminder",
+    "DisclosureReminderStage",
     "Dispute",
     "Donation",
     "DonationChannel",
@@ -68,6 +73,7 @@ __all__ = [
     "ExpenditureCategory",
     "ExpenditureDocument",
     "ExpenditureStatus",
+    "ExpenditureStatusChange",
     "Invitation",
     "LedgerEntry",
     "LedgerEntryKind",

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .projects import Currency
@@ -173,3 +174,27 @@ class Allocation(models.Model):
 
     def __str__(self):
         return f"{self.donation_id} → {self.expenditure_id}: {self.amount}"
+
+
+class ExpenditureStatusChange(models.Model):
+    """Who moved an expenditure from one status to another, and when. Append-only: an edit that
+    sends an approved expenditure back to draft is recorded too, so the admin history shows
+    every approval, not only the standing one."""
+
+    expenditure = models.ForeignKey(
+        Expenditure, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    # Empty: the expenditure was entered (it had no status before).
+    from_status = models.CharField(max_length=12, choices=ExpenditureStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=ExpenditureStatus.choices)
+    # Empty only on a publication recorded before this table existed (who published was not kept).
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.expenditure_id}: {self.from_status or '-'} → {self.to_status}"

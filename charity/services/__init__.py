@@ -1,5 +1,6 @@
 """Every change to charity's data, one module per part of the domain; call them from here."""
 
+from .disclosure import disclosure_reminder_send, disclosure_reminders_send
 from .donations import (
     CheckoutStarted,
     donation_checkout_start,
@@ -16,6 +17,7 @@ from .donations import (
 )
 from .expenditures import (
     allocations_release_for_refund,
+    expenditure_add_documents,
     expenditure_approve,
     expenditure_create,
     expenditure_publish,
@@ -69,6 +71,8 @@ __all__ = [
     "RatioResult",
     "RatioRule",
     "allocations_release_for_refund",
+    "disclosure_reminder_send",
+    "disclosure_reminders_send",
     "donation_checkout_start",
     "donation_guest_url",
     "donation_lock",
@@ -79,6 +83,7 @@ __all__ = [
     "donation_set_status",
     "donation_settle_refunds",
     "donations_record_offline",
+    "expenditure_add_documents",
     "expenditure_approve",
     "expenditure_create",
     "expenditure_publish",

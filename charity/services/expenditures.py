@@ -21,6 +21,7 @@ from ..models import (
     Expenditure,
     ExpenditureDocument,
     ExpenditureStatus,
+    ExpenditureStatusChange,
     LedgerEntry,
     LedgerEntryKind,
     Organization,
@@ -111,6 +112,15 @@ def _allocate(expenditure: Expenditure, amount: int, *, exclude=()) -> int:
     return amount
 
 
+def _record_status(expenditure: Expenditure, *, from_status: str, actor: User) -> None:
+    ExpenditureStatusChange.objects.create(
+        expenditure=expenditure,
+        from_status=from_status,
+        to_status=expenditure.status,
+        changed_by=actor,
+    )
+
+
 def _check_fund(organization: Organization, project: Project | None, currency: str) -> None:
     if project is not None and project.organization_id != organization.pk:
         raise CharityError(_("That project belongs to another organization."), code="project")
@@ -148,11 +158,36 @@ def expenditure_create(
     expenditure.full_clean()
     with transaction.atomic():
         expenditure.save()
-        for document in documents:
-            ExpenditureDocument.objects.create(
-                expenditure=expenditure, file=document, title=getattr(document, "name", "")
-            )
+        _record_status(expenditure, from_status="", actor=actor)
+        _save_documents(expenditure, documents)
     return expenditure
+
+
+def _save_documents(expenditure: Expenditure, documents) -> list[ExpenditureDocument]:
+    return [
+        ExpenditureDocument.objects.create(
+            expenditure=expenditure, file=document, title=getattr(document, "name", "")
+        )
+        for document in documents
+    ]
+
+
+def expenditure_add_documents(
+    *, actor: User, expenditure: Expenditure, documents
+) -> list[ExpenditureDocument]:
+    """Add receipts to a draft or approved expenditure (a receipt often arrives after the
+    purchase). A published one is closed: its receipts were published with it."""
+    require(actor, "expenditure.create", expenditure.organization)
+    if not documents:
+        raise CharityError(_("Choose at least one file."), code="documents")
+    with transaction.atomic():
+        expenditure = _lock(expenditure)
+        if expenditure.status == ExpenditureStatus.PUBLISHED:
+            raise CharityError(
+                _("A published expenditure is closed; its receipts cannot change."),
+                code="published",
+            )
+        return _save_documents(expenditure, documents)
 
 
 def _lock(expenditure: Expenditure) -> Expenditure:
@@ -172,6 +207,7 @@ def expenditure_update(*, actor: User, expenditure: Expenditure, **fields) -> Ex
                 _("A published expenditure cannot be changed; reverse it instead."),
                 code="published",
             )
+        previous_status = expenditure.status
         for name, value in fields.items():
             setattr(expenditure, name, value)
         expenditure.status = ExpenditureStatus.DRAFT
@@ -179,6 +215,8 @@ def expenditure_update(*, actor: User, expenditure: Expenditure, **fields) -> Ex
         expenditure.approved_at = None
         expenditure.full_clean()
         expenditure.save()
+        if previous_status != ExpenditureStatus.DRAFT:
+            _record_status(expenditure, from_status=previous_status, actor=actor)
     return expenditure
 
 
@@ -198,6 +236,7 @@ def expenditure_approve(*, actor: User, expenditure: Expenditure) -> Expenditure
         expenditure.approved_by = actor
         expenditure.approved_at = timezone.now()
         expenditure.save(update_fields=["status", "approved_by", "approved_at"])
+        _record_status(expenditure, from_status=ExpenditureStatus.DRAFT, actor=actor)
     return expenditure
 
 
@@ -233,6 +272,7 @@ def expenditure_publish(*, actor: User, expenditure: Expenditure) -> Expenditure
             status=ExpenditureStatus.PUBLISHED, published_at=timezone.now()
         )
         expenditure.refresh_from_db()
+        _record_status(expenditure, from_status=ExpenditureStatus.APPROVED, actor=actor)
         occurred = timezone.make_aware(
             datetime.datetime.combine(expenditure.spent_on, datetime.time(12))
         )
@@ -299,7 +339,9 @@ def expenditure_reverse(*, actor: User, expenditure: Expenditure, reason: str) -
         created_by=actor,
     )
     reversal.full_clean()
-    reversal.save()
+    with transaction.atomic():
+        reversal.save()
+        _record_status(reversal, from_status="", actor=actor)
     return reversal
 
 

@@ -7,6 +7,7 @@ Celery tasks executed in-process. `.env.example` lists every variable read here.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -239,6 +240,11 @@ CELERY_BEAT_SCHEDULE = {
     "stripe-events-retry": {"task": "charity.tasks.stripe_events_retry", "schedule": 60.0},
     # The day-before reminders of volunteer shifts (each sent once, however often this runs).
     "shift-reminders-send": {"task": "volunteers.tasks.shift_reminders_send", "schedule": 3600.0},
+    # Disclosures due within 30 days or overdue: each reminder once, to the owners (08:30 China time).
+    "disclosure-reminders": {
+        "task": "cms.tasks.disclosure_reminders_send",
+        "schedule": crontab(hour=0, minute=30),
+    },
 }
 
 # --- Stripe (used from the donations capability on) ---------------------------------------------

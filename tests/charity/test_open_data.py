@@ -1,14 +1,20 @@
 """The public ledger: downloadable, verifiable without the platform, and naming nobody."""
 
 import copy
+import csv
+import datetime
 import importlib.util
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
+from charity import open_data, services
+from charity.open_data import OPEN_DATASETS
 from charity.selectors import project_totals
 from tests.factories import ProjectFactory
 
@@ -110,3 +116,124 @@ def test_the_json_pages_hold_the_same_chain_and_bad_pages_are_404(client, chain,
     assert MARKER not in response.content.decode()
     for page in ("0", "2", "abc"):
         assert client.get(f"/open-data/ledger.json?page={page}").status_code == 404
+
+
+def rows_of(client, name) -> tuple[list[dict], list[dict]]:
+    """The dataset as CSV rows and as JSON rows (all pages)."""
+    response = client.get(f"/open-data/{name}.csv")
+    assert response.status_code == 200 and "public" in response["Cache-Control"]
+    text = b"".join(response.streaming_content).decode()
+    csv_rows = list(csv.DictReader(io.StringIO(text)))
+    json_rows, url = [], f"/open-data/{name}.json"
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200 and "public" in page["Cache-Control"]
+        json_rows += page.json()["results"]
+        url = page.json()["next"]
+    return csv_rows, json_rows
+
+
+def test_every_dataset_follows_its_documented_columns(client, chain):
+    for name, dataset in OPEN_DATASETS.items():
+        csv_rows, json_rows = rows_of(client, name)
+        assert csv_rows, name
+        assert list(csv_rows[0]) == list(dataset.column_names), name
+        assert all(list(row) == list(dataset.column_names) for row in json_rows), name
+        assert len(csv_rows) == len(json_rows)
+
+
+def test_projects_give_the_same_figures_as_the_project_page_and_the_verifier(
+    client, chain, tmp_path
+):
+    draft = ProjectFactory(organization=chain.organization, status="draft")
+    _, projects = rows_of(client, "projects")
+    assert [row["id"] for row in projects] == [chain.pk]
+    assert draft.pk not in [row["id"] for row in projects]
+    row = projects[0]
+    totals = project_totals(projects=[chain])[chain.pk]
+    assert (row["raised"], row["spent"]) == (totals.raised, totals.spent)
+    assert row["balance"] == row["raised"] - row["spent"] == 38_000
+    verifier = load_verifier()
+    figures = verifier.project_figures(verifier.read([str(download_csv(client, tmp_path))]))
+    offline = figures[(chain.organization_id, chain.pk, "CNY")]
+    assert (offline["raised"], offline["spent"]) == (row["raised"], row["spent"])
+
+
+def test_expenditures_mask_individual_payees_and_leave_out_drafts(
+    client, chain, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    clerk, colleague = finance_of(chain.organization), finance_of(chain.organization)
+    spend(chain, 1_000, creator=clerk, approver=colleague, payee="张三丰", payee_is_individual=True)
+    draft = services.expenditure_create(
+        actor=clerk,
+        organization=chain.organization,
+        project=chain,
+        currency="CNY",
+        amount=500,
+        category="program",
+        payee="草稿供应商",
+        purpose="未批准",
+        spent_on=datetime.date(2026, 11, 1),
+    )
+    csv_rows, json_rows = rows_of(client, "expenditures")
+    assert draft.pk not in [row["id"] for row in json_rows]
+    assert len(json_rows) == 2
+    individual = next(row for row in json_rows if row["payee_is_individual"])
+    assert individual["payee"] == "张**"
+    body = json.dumps(json_rows, ensure_ascii=False) + json.dumps(csv_rows, ensure_ascii=False)
+    assert "张三丰" not in body and "草稿供应商" not in body
+    assert (
+        next(r for r in csv_rows if r["id"] == str(individual["id"]))["payee_is_individual"]
+        == "true"
+    )
+
+
+def test_donations_name_nobody_anonymous_and_show_no_email_or_message(client, chain):
+    services.donation_record_offline(
+        actor=finance_of(chain.organization),
+        organization=chain.organization,
+        project=chain,
+        amount=700,
+        currency="CNY",
+        channel="cash",
+        received_at=timezone.now(),
+        donor_name="公开的名字",
+        donor_email="visible.q93@example.com",
+        message="留言Kd71",
+    )
+    csv_rows, json_rows = rows_of(client, "donations")
+    assert len(json_rows) == 3
+    donors = sorted(row["donor"] for row in json_rows)
+    assert "anonymous" in donors and "公开的名字" in donors
+    body = json.dumps(json_rows, ensure_ascii=False) + json.dumps(csv_rows, ensure_ascii=False)
+    for secret in (MARKER, "visible.q93@example.com", "留言Kd71", "@"):
+        assert secret not in body
+    assert set(json_rows[0]) == set(OPEN_DATASETS["donations"].column_names)
+
+
+def test_json_pages_link_to_the_next_and_bad_pages_or_names_are_404(client, chain, monkeypatch):
+    monkeypatch.setattr(open_data, "PAGE_SIZE", 1)
+    first = client.get("/open-data/donations.json").json()
+    assert first["count"] == 2 and first["next"] == "/open-data/donations.json?page=2"
+    assert client.get(first["next"]).json()["next"] is None
+    for url in (
+        "/open-data/donations.json?page=3",
+        "/open-data/donations.json?page=x",
+        "/open-data/secrets.json",
+        "/open-data/secrets.csv",
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_index_documents_every_column_of_every_dataset(client, language):
+    response = client.get(f"/{language}/open-data/")
+    assert response.status_code == 200 and "public" in response["Cache-Control"]
+    body = response.content.decode()
+    for name, dataset in OPEN_DATASETS.items():
+        assert f'href="/open-data/{name}.csv"' in body
+        assert f'href="/open-data/{name}.json"' in body
+        for column in dataset.column_names:
+            assert f"<code>{column}</code>" in body, (name, column)
+    assert "verify_ledger.py" in body

@@ -325,16 +325,85 @@ def test_reversing_creates_a_draft_reversal_and_publishing_it_refills_the_fund(
     assert sum(a.amount for a in Allocation.objects.filter(expenditure=original)) == 0
     response = client.get(url)
     assert response.context["allocations"] == []
-    labels = [event["label"] for event in response.context["history"]]
-    assert labels == [
-        "Entered as a draft",
-        "Approved",
-        "Published",
-        f"Reversal #{reversal.pk} entered",
-        f"Reversal #{reversal.pk} published",
+    history = [(event["label"], event["by"]) for event in response.context["history"]]
+    assert history == [
+        ("Entered as a draft", finance),
+        ("Approved", colleague),
+        ("Published", colleague),
+        (f"Reversal #{reversal.pk}: Entered as a draft", finance),
+        (f"Reversal #{reversal.pk}: Approved", colleague),
+        (f"Reversal #{reversal.pk}: Published", colleague),
     ]
     # A reversal itself is not reversed.
     assert client.get(f"{BASE}{reversal.pk}/").context["reverse_form"] is None
+
+
+def test_the_history_shows_an_approval_that_an_edit_cleared(
+    client, organization, project, member_of
+):
+    finance, colleague = member_of(organization), member_of(organization)
+    give(finance, project, 50_000)
+    expenditure = enter(finance, project)
+    services.expenditure_approve(actor=colleague, expenditure=expenditure)
+    client.force_login(finance)
+    response = client.post(
+        f"{BASE}{expenditure.pk}/edit/", form_data(organization, project, amount="99.00")
+    )
+    assert response.status_code == 302
+    client.force_login(colleague)
+    assert client.post(f"{BASE}{expenditure.pk}/approve/").status_code == 302
+    history = client.get(f"{BASE}{expenditure.pk}/").context["history"]
+    assert [(e["label"], e["by"]) for e in history] == [
+        ("Entered as a draft", finance),
+        ("Approved", colleague),
+        ("Edited: back to draft", finance),
+        ("Approved", colleague),
+    ]
+
+
+def test_receipts_can_be_added_until_the_expenditure_is_published(
+    client, organization, project, member_of
+):
+    finance, colleague = member_of(organization), member_of(organization)
+    give(finance, project, 50_000)
+    expenditure = enter(finance, project)
+    services.expenditure_approve(actor=colleague, expenditure=expenditure)
+    client.force_login(finance)
+    url = f"{BASE}{expenditure.pk}/receipts/"
+    assert client.get(f"{BASE}{expenditure.pk}/").context["receipts_form"] is not None
+    # A renamed file is refused, and nothing is attached.
+    response = client.post(url, {"documents": [SimpleUploadedFile("fake.pdf", b"MZ not a pdf")]})
+    assert response.status_code == 200
+    assert "fake.pdf" in str(response.context["receipts_form"].errors)
+    assert not ExpenditureDocument.objects.exists()
+    response = client.post(
+        url,
+        {
+            "documents": [
+                SimpleUploadedFile("invoice.pdf", PDF),
+                SimpleUploadedFile("photo.png", PNG),
+            ]
+        },
+    )
+    assert response.status_code == 302
+    assert sorted(d.title for d in expenditure.documents.all()) == ["invoice.pdf", "photo.png"]
+    # Adding a receipt does not undo the approval.
+    expenditure.refresh_from_db()
+    assert expenditure.status == ExpenditureStatus.APPROVED
+
+    services.expenditure_publish(actor=colleague, expenditure=expenditure)
+    assert client.get(f"{BASE}{expenditure.pk}/").context["receipts_form"] is None
+    response = client.post(url, {"documents": [SimpleUploadedFile("late.pdf", PDF)]})
+    assert response.status_code == 200
+    assert "receipts cannot change" in errors_of(response)
+    assert expenditure.documents.count() == 2
+    # Another organization's staff cannot attach anything.
+    draft = enter(finance, project)
+    client.force_login(member_of(OrganizationFactory(), Role.OWNER))
+    draft_url = f"{BASE}{draft.pk}/receipts/"
+    response = client.post(draft_url, {"documents": [SimpleUploadedFile("x.pdf", PDF)]})
+    assert not_found(response, draft_url)
+    assert not draft.documents.exists()
 
 
 def test_the_list_filters_and_searches_the_organizations_expenditures(

@@ -108,3 +108,34 @@ def test_seed_demo_shows_volunteering(client):
     client.force_login(demo)
     assert client.get("/zh-hans/volunteer/me/").status_code == 200
     assert client.get("/zh-hans/volunteer/").context["page_obj"].paginator.count >= 40
+
+
+def test_seed_demo_publishes_an_annual_report_per_organization_one_with_a_flagged_ratio(client):
+    from django.utils import timezone
+
+    from charity.models import TransparencyReport
+    from cms.models import TransparencyReportPage
+
+    call_command("seed_demo")
+    last = timezone.localdate().year - 1
+    reports = TransparencyReport.objects.filter(status="published", period_kind="year")
+    verified = Organization.objects.filter(verified_at__isnull=False)
+    assert sorted(r.organization_id for r in reports) == sorted(o.pk for o in verified)
+    flagged = {}
+    for report in reports:
+        assert report.period_start.year == last
+        flagged[report.organization.slug] = [
+            ratio["key"] for ratio in report.figures["ratios"] if ratio["ok"] is False
+        ]
+        assert report.figures["totals"][0]["spending"] > 0
+    # Honest figures: the foundation is within bounds; the small centre spent on its programmes
+    # less than 8% of what it held at the start of the year.
+    assert flagged == {"sunshine-community": [], "mountain-children": ["program"]}
+    for page in TransparencyReportPage.objects.live():
+        response = client.get(page.url)
+        assert response.status_code == 200, page.url
+        assert response.content.decode().count("<svg") >= 4
+    assert {p.locale.language_code for p in TransparencyReportPage.objects.live()} == {
+        "zh-hans",
+        "en",
+    }

@@ -14,6 +14,7 @@ from cms.services import site_home_ensure
 from ._demo_donations import seed_donations
 from ._demo_expenditures import seed_expenditures
 from ._demo_pages import seed_pages
+from ._demo_reports import seed_reports
 from ._demo_service_record import seed_service_record
 from ._demo_volunteers import seed_volunteers
 
@@ -158,9 +159,11 @@ class Command(BaseCommand):
             with transaction.atomic():
                 signups = seed_volunteers(organizations=organizations, password=DEMO_PASSWORD)
             hours = seed_service_record(organizations=organizations, make_user=self._user)
+            reports = seed_reports(organizations=organizations, today=timezone.localdate())
         self.stdout.write(
             f"Demo gifts recorded: {gifts}; expenditures published: {spending}; "
-            f"volunteer sign-ups: {signups}; volunteer shifts with approved hours: {hours}"
+            f"volunteer sign-ups: {signups}; volunteer shifts with approved hours: {hours}; "
+            f"annual reports published: {reports}"
         )
         self._print_accounts(rows)
 
