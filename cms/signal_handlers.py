@@ -14,7 +14,7 @@ from charity.signals import (
     organization_verified,
     project_money_changed,
 )
-from volunteers.models import ReliefTask, Shift, ShiftSignup
+from volunteers.models import ReliefTask, Shift, ShiftSignup, SignupStatus
 
 from . import page_cache
 from .context_processors import clear_navigation_cache
@@ -55,8 +55,11 @@ def _volunteering_changed(sender, instance, **kwargs):
             else ReliefTask.objects.filter(pk=instance.task_id)
         )
         project_id = tasks.values_list("project_id", flat=True).first()
-    if project_id:
-        page_cache.invalidate(page_cache.project_tag(project_id))
+    tags = [page_cache.project_tag(project_id)] if project_id else []
+    if isinstance(instance, ShiftSignup) and instance.status == SignupStatus.COMPLETED:
+        tags.append(page_cache.PROJECTS)  # approved hours: the home page's platform totals
+    if tags:
+        page_cache.invalidate(*tags)
 
 
 def _organization_changed(sender, organization, **kwargs):

@@ -222,6 +222,7 @@ def dashboard(request):
         {
             "profile": profile,
             "shifts": selectors.volunteer_shifts(profile=profile),
+            "service_record": selectors.volunteer_service_record(profile),
             "feed_url": feed_url,
             "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
         },

@@ -247,6 +247,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Transparency reports count volunteers' approved hours through this reader (charity cannot import
+# volunteers): (organization, start, end) → minutes of service on shifts starting in [start, end).
+VOLUNTEER_MINUTES_READER = "volunteers.selectors.approved_volunteer_minutes"
+
 # --- Stripe (used from the donations capability on) ---------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")

@@ -178,7 +178,7 @@ def test_periods_are_calendar_quarters_and_years_in_china_time():
 def test_figures_of_a_year(books, django_assert_num_queries):
     project, _clerk, _colleague = books
     organization = project.organization
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         figures = figures_for(organization)
 
     income = rows(figures, "income_by_channel", "channel")
@@ -226,6 +226,34 @@ def test_figures_of_a_year(books, django_assert_num_queries):
     assert totals["net_change"] == 19_000 == totals["balance_at_end"] - totals["balance_at_start"]
     assert totals["previous_year_income"] == 50_000
     assert totals["net_assets_at_previous_year_end"] == 40_000
+
+
+def test_volunteer_hours_are_the_hours_approved_for_shifts_in_the_period(books):
+    from tests.volunteers.factories import ShiftFactory, VolunteerProfileFactory
+    from volunteers.models import ShiftSignup, SignupStatus
+
+    project, *_ = books
+    organization = project.organization
+
+    def served(starts_at, minutes, task_organization=organization):
+        shift = ShiftFactory(
+            task__organization=task_organization,
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(hours=4),
+        )
+        ShiftSignup.objects.create(
+            shift=shift,
+            volunteer=VolunteerProfileFactory(),
+            status=SignupStatus.COMPLETED,
+            approved_minutes=minutes,
+        )
+
+    served(china(YEAR, 1, 1, 0, 30), 150)  # New Year's morning in China: this year
+    served(china(YEAR, 6, 1, 9), 90)
+    served(china(PREVIOUS, 12, 31, 23), 120)  # last year
+    served(china(YEAR, 6, 1, 9), 600, task_organization=ProjectFactory().organization)
+    figures = figures_for(organization)
+    assert (figures["volunteer_minutes"], figures["volunteer_hours"]) == (240, 4)
 
 
 def test_a_quarter_has_no_annual_ratios(books):

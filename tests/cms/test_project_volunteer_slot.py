@@ -91,3 +91,28 @@ def test_the_page_stays_within_its_query_budget_with_shifts(
     with django_assert_max_num_queries(12):
         response = client.get(project_page.url)
     assert len(response.context["shifts"]) == 5
+
+
+def test_approving_hours_refreshes_the_home_pages_volunteer_hours(client, site, member_of):
+    from tests.volunteers.on_the_day import confirmed_volunteer, move
+    from volunteers import attendance
+
+    shift = shift_for(site.add_project(title="冬衣计划").project)
+    signup = confirmed_volunteer(shift)
+    move(shift, starts_in=-datetime.timedelta(hours=4), hours=3)
+    url = site.home.url
+    read(client, url)
+    assert read(client, url)[0] == "hit"
+    coordinator = member_of(shift.task.organization, Role.COORDINATOR)
+    attendance.signup_hours_approve(actor=coordinator, signup=signup)
+    state, body = read(client, url)
+    assert state == "miss"
+    assert platform_hours(body) == 3
+
+
+def platform_hours(body: str) -> int:
+    """The number shown above the home page's "volunteer hours" label."""
+    import re
+
+    value = re.search(r'stat__value">([\d,]+)</div><div class="stat__label">[^<]*志愿', body)
+    return int(value.group(1).replace(",", ""))
