@@ -51,6 +51,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("feeds/updates/", ProjectUpdatesFeed(), name="updates_feed"),
     path("", include("charity.urls")),
+    path("volunteer/", include("volunteers.urls_matching")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )
