@@ -95,6 +95,8 @@ def run(args) -> None:
 
     call_command("migrate", verbosity=0)
 
+    from django.contrib.auth.hashers import make_password
+
     from charity.models import Organization, User
     from volunteers import services_matching
     from volunteers.models import (
@@ -168,9 +170,10 @@ def run(args) -> None:
             )
         )
     shifts = Shift.objects.bulk_create(shifts, batch_size=2000)
+    unusable = make_password(None)
     users = User.objects.bulk_create(
         [
-            User(email=f"v{i}@bench.example.org", display_name=f"V{i}", password="!")
+            User(email=f"v{i}@bench.example.org", display_name=f"V{i}", password=unusable)
             for i in range(args.volunteers)
         ],
         batch_size=2000,
