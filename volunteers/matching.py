@@ -220,9 +220,9 @@ class Problem:
             for j, period in enumerate(v.availability):
                 self.v_avail[i, j] = period
         self.v_opted = np.array([v.opted_in for v in self.volunteers], dtype=bool)
-        self.v_city = np.array([v.district[:4] for v in self.volunteers])
-        self.v_province = np.array([v.district[:2] for v in self.volunteers])
-        self.v_district = np.array([v.district for v in self.volunteers])
+        self.v_city = np.array([v.district[:4] for v in self.volunteers], dtype="U6")
+        self.v_province = np.array([v.district[:2] for v in self.volunteers], dtype="U6")
+        self.v_district = np.array([v.district for v in self.volunteers], dtype="U6")
         self.s_start = np.array([s.time.start for s in self.shifts], dtype=np.int64)
         self.s_end = np.array([s.time.end for s in self.shifts], dtype=np.int64)
         self.s_week = np.array([s.time.week for s in self.shifts], dtype=np.int64)

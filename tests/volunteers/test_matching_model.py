@@ -73,7 +73,7 @@ def instances(draw, max_volunteers=4, max_shifts=4):
                 "certs": draw(
                     st.dictionaries(
                         st.sampled_from(["a", "b"]),
-                        st.integers(0, 12).map(lambda d: (MONDAY.toordinal() + d)),
+                        st.integers(0, 12).map(lambda d: MONDAY.toordinal() + d),
                     )
                 ),
                 "availability": availability,
@@ -220,10 +220,7 @@ def value(volunteers, shifts, requests, pairs) -> tuple[int, int]:
 
 def brute_force(volunteers, shifts, requests) -> tuple[int, int]:
     allowed = [
-        (v["id"], s["id"])
-        for v in volunteers
-        for s in shifts
-        if pair_allowed(v, s, set(requests))
+        (v["id"], s["id"]) for v in volunteers for s in shifts if pair_allowed(v, s, set(requests))
     ]
     best = (0, 0)
     for size in range(1, len(allowed) + 1):
@@ -265,7 +262,7 @@ def test_proposal_is_as_good_as_the_best_enumerated_assignment(instance):
 def test_first_come_first_served_obeys_the_rules_and_never_beats_the_optimum(instance):
     volunteers, shifts, requests = instance
     problem = to_problem(volunteers, shifts, requests)
-    candidates, solution, pairs = solved_pairs(problem)
+    candidates, _solution, pairs = solved_pairs(problem)
     first = matching.first_come_first_served(problem, candidates)
     fcfs_pairs = [
         (problem.volunteers[candidates.volunteer[i]].id, problem.shifts[candidates.shift[i]].id)
@@ -273,8 +270,9 @@ def test_first_come_first_served_obeys_the_rules_and_never_beats_the_optimum(ins
     ]
     assert violations(volunteers, shifts, requests, fcfs_pairs) == []
     assert set(fcfs_pairs) <= set(requests)
-    assert value(volunteers, shifts, requests, fcfs_pairs)[0] <= (
-        value(volunteers, shifts, requests, pairs)[0]
+    assert (
+        value(volunteers, shifts, requests, fcfs_pairs)[0]
+        <= (value(volunteers, shifts, requests, pairs)[0])
     )
 
 
