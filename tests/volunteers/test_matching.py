@@ -452,3 +452,21 @@ def test_propose_assignment_command_prints_the_summary_and_stores_a_draft(organi
     assert "Critical places filled by the proposal: 1" in text
     assert "First come, first served: critical places: 0" in text
     assert "Optimal" in text
+
+
+# --- Demo data ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_demo_matching_seed_is_idempotent_and_alerts_nobody():
+    from cms.management.commands._demo_matching import seed_matching
+
+    organization = OrganizationFactory(slug="sunshine-community")
+    ShiftFactory(task__organization=organization)
+    _placeable()
+    organizations = {"sunshine-community": organization}
+    assert seed_matching(organizations=organizations) == (1, 1)
+    assert seed_matching(organizations=organizations) == (0, 0)
+    proposal = AssignmentProposal.objects.get()
+    assert proposal.status == ProposalStatus.DRAFT and proposal.placements.count() == 1
+    assert mail.outbox == []
