@@ -470,3 +470,29 @@ def test_demo_matching_seed_is_idempotent_and_alerts_nobody():
     proposal = AssignmentProposal.objects.get()
     assert proposal.status == ProposalStatus.DRAFT and proposal.placements.count() == 1
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_recommendations_and_review_take_a_fixed_number_of_queries(
+    organization, coordinator, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from volunteers.selectors_matching import proposal_review
+
+    cook = SkillFactory(code="cooking")
+    profile = VolunteerProfileFactory(skills=[cook])
+    for i in range(6):
+        ShiftFactory(
+            task=ReliefTaskFactory(organization=organization, required_skills=[cook]),
+            starts_at=timezone.now() + datetime.timedelta(days=2, hours=4 * i),
+        )
+    with django_assert_num_queries(7):
+        assert len(shift_recommendations(profile, limit=10)) == 6
+    for _ in range(3):
+        _placeable(skills=[cook])
+    proposal = _propose(coordinator, organization, django_capture_on_commit_callbacks)
+    proposal = AssignmentProposal.objects.select_related("organization").get(pk=proposal.pk)
+    placed = proposal.placements.count()
+    with django_assert_num_queries(2):
+        reviews = proposal_review(proposal)
+        assert [r.shift.task.title for r in reviews]
+        assert sum(len(r.proposed) for r in reviews) == placed > 0
