@@ -10,6 +10,7 @@ from functools import partial
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -326,7 +327,7 @@ def surge_declare(
     require(actor, "shift.manage", organization)
     try:
         validate_region_code(region)
-    except Exception as error:
+    except ValidationError as error:
         raise VolunteerError({"region": error.messages}, code="unknown_region") from None
     _check_window(starts_at, ends_at, MAX_SURGE_DAYS)
     declaration = SurgeDeclaration(
