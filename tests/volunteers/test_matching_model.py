@@ -299,3 +299,16 @@ def test_touching_availability_periods_cover_a_shift_across_them():
         {"weekday": 5, "start": "09:00", "end": "12:00"},
     ]
     assert matching.merge_periods(periods) == [(5, 9 * 60, 17 * 60)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_volunteers=3, max_shifts=3))
+def test_large_models_go_to_cp_sat_with_the_same_answers(instance):
+    from unittest import mock
+
+    volunteers, shifts, requests = instance
+    with mock.patch.object(matching, "HIGHS_MAX_PAIRS", -1):
+        _candidates, solution, pairs = solved_pairs(to_problem(volunteers, shifts, requests))
+    assert solution.status == "optimal"
+    assert violations(volunteers, shifts, requests, pairs) == []
+    assert value(volunteers, shifts, requests, pairs) == brute_force(volunteers, shifts, requests)
