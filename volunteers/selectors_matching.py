@@ -16,7 +16,6 @@ from . import matching
 from .models import (
     PLACE_HOLDING_STATUSES,
     CertificateKind,
-    ProposedPlacement,
     ReliefTask,
     Shift,
     ShiftSignup,
@@ -372,11 +371,8 @@ class ShiftReview:
 
     @property
     def filled_after(self) -> int:
-        return self.confirmed + self.held_applied + len(self.proposed)
-
-    @property
-    def held_applied(self) -> int:
-        return self.shift.places_taken - self.confirmed
+        """Places held now plus the lines not yet turned into sign-ups."""
+        return self.shift.places_taken + sum(1 for p in self.proposed if not p.outcome)
 
     @property
     def short(self) -> int:
@@ -459,12 +455,4 @@ def proposals_for(organization, *, limit: int = 20):
         organization.assignment_proposals.select_related("created_by").order_by("-created_at")[
             :limit
         ]
-    )
-
-
-def placement_for(organization, placement_id) -> ProposedPlacement | None:
-    return (
-        ProposedPlacement.objects.select_related("proposal", "shift", "volunteer")
-        .filter(pk=placement_id, proposal__organization=organization)
-        .first()
     )

@@ -69,6 +69,7 @@ def test_coordinator_proposes_edits_and_confirms(live_server, page: Page, screen
 
     page.get_by_role("button", name="Confirm and notify volunteers").click()
     expect(page.get_by_text(re.compile(r"Confirmed: \d+ placed and notified"))).to_be_visible()
+    expect(critical_panel.get_by_text("1 of 2 filled")).to_be_visible()
     screenshot("confirmed", page)
 
     confirmed = ShiftSignup.objects.filter(status=SignupStatus.CONFIRMED)
