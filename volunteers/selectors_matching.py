@@ -190,8 +190,13 @@ def matching_problem(*, organization, starts_at, ends_at, now=None) -> LoadedPro
             status=SignupStatus.WAITLISTED
         ).values_list("pk", "volunteer_id", "shift_id")
     ]
+    # Those open to placement only near a shift: nobody further could be proposed anyway.
+    length = (6, 4, 2, 0)[matching.MAX_PLACEMENT_LEVEL]
+    near = Q()
+    for prefix in {row["task__district"][:length] for row in rows}:
+        near |= Q(district__startswith=prefix)
     pool = VolunteerProfile.objects.filter(
-        Q(open_to_placement=True) | Q(pk__in=signups.values("volunteer_id"))
+        (Q(open_to_placement=True) & near) | Q(pk__in=signups.values("volunteer_id"))
     )
     span_from, span_to = _week_span(starts_at, ends_at)
     volunteers, held = _volunteer_facts(pool, commitments_from=span_from, commitments_to=span_to)

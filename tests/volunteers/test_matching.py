@@ -496,3 +496,34 @@ def test_recommendations_and_review_take_a_fixed_number_of_queries(
         reviews = proposal_review(proposal)
         assert [r.shift.task.title for r in reviews]
         assert sum(len(r.proposed) for r in reviews) == placed > 0
+
+
+@pytest.mark.django_db
+def test_page_shows_progress_while_the_solver_runs(client, organization, coordinator):
+    ShiftFactory(task__organization=organization)
+    starts_at, ends_at = _window()
+    # Without running the queued task, as while a worker is still solving.
+    proposal = services_matching.assignment_proposal_request(
+        actor=coordinator, organization=organization, starts_at=starts_at, ends_at=ends_at
+    )
+    client.force_login(coordinator)
+    kwargs = {"slug": organization.slug, "pk": proposal.pk}
+    with translation.override("en"):
+        page = client.get(reverse("volunteers_matching:proposal", kwargs=kwargs))
+        status = client.get(reverse("volunteers_matching:proposal_status", kwargs=kwargs))
+    assert "The solver is working out the best assignment" in page.content.decode()
+    assert status.json() == {"solver_status": "pending", "solved": False}
+    with pytest.raises(services_matching.VolunteerError):
+        services_matching.assignment_proposal_confirm(actor=coordinator, proposal=proposal)
+
+
+@pytest.mark.django_db
+def test_volunteers_open_to_placement_far_from_every_shift_stay_out_of_the_pool(organization):
+    ShiftFactory(task__organization=organization)  # in 510107
+    near, far = _placeable(district="510107"), _placeable(district="110101")
+    starts_at, ends_at = _window()
+    problem = matching_problem(
+        organization=organization, starts_at=starts_at, ends_at=ends_at
+    ).problem
+    assert [v.id for v in problem.volunteers] == [near.pk]
+    assert far.pk not in problem.v_index
