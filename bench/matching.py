@@ -16,6 +16,7 @@ import argparse
 import datetime
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -55,10 +56,12 @@ def main() -> None:
 
     url = os.environ.get("DATABASE_URL", "")
     postgres = url.startswith(("postgres://", "postgresql://"))
+    folder = None
     if postgres:
         recreate(url)
     else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='shanxin-bench-')}/matching.sqlite3"
+        folder = tempfile.mkdtemp(prefix="shanxin-bench-")
+        url = f"sqlite:///{folder}/matching.sqlite3"
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ.setdefault("DEBUG", "false")
@@ -66,11 +69,14 @@ def main() -> None:
     try:
         run(args)
     finally:
-        if postgres and not args.keep:
+        if not args.keep:
             from django.db import connections
 
             connections.close_all()
-            recreate(url, drop_only=True)
+            if postgres:
+                recreate(url, drop_only=True)
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def bench_counties() -> list[str]:
