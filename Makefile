@@ -75,6 +75,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/pages.py $(BENCH_ARGS)
 	$(PY) bench/webhooks.py
 	$(PY) bench/import.py
+	$(PY) bench/matching.py
 
 makemessages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --no-obsolete --add-location=file

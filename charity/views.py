@@ -27,12 +27,18 @@ def _error_text(error: CharityError) -> str:
 
 @login_required
 def dashboard(request):
+    memberships = selectors.memberships_for_user(user=request.user)
     return render(
         request,
         "charity/dashboard.html",
         {
-            "memberships": selectors.memberships_for_user(user=request.user),
+            "memberships": memberships,
             "invitations": selectors.open_invitations_for_user(user=request.user),
+            "coordinates_shifts": {
+                membership.organization_id
+                for membership in memberships
+                if can(request.user, "shift.manage", membership.organization)
+            },
         },
     )
 

@@ -58,6 +58,7 @@ urlpatterns += i18n_patterns(
     path("open-data/", open_data.index, name="open_data"),
     path("", include("charity.urls")),
     path("", include("volunteers.urls")),
+    path("volunteer/", include("volunteers.urls_matching")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

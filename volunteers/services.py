@@ -801,3 +801,55 @@ def shift_signup_remind(*, signup_id: int) -> bool:
         language=user.preferred_language or settings.LANGUAGE_CODE,
     )
     return True
+
+
+def shift_signup_place(*, actor: User, shift: Shift, volunteer: VolunteerProfile) -> ShiftSignup:
+    """A coordinator places a volunteer on a shift (from a confirmed assignment proposal): the
+    volunteer's waitlisted or applied sign-up is confirmed, or a confirmed one is made. Same locks
+    and rules as a volunteer's own sign-up, except the sign-up window (the coordinator may place
+    before it opens); raises VolunteerError, changing nothing, when a rule forbids it or the shift
+    is full."""
+    require(actor, "shift.manage", shift.task.organization)
+    with transaction.atomic():
+        shift = _lock_shift(shift.pk)
+        profile = _lock_profiles([volunteer.pk])[volunteer.pk]
+        now = timezone.now()
+        signup = (
+            ShiftSignup.objects.filter(shift=shift, volunteer=profile)
+            .exclude(status=SignupStatus.CANCELLED)
+            .first()
+        )
+        if signup is not None and signup.status not in (
+            SignupStatus.APPLIED,
+            SignupStatus.WAITLISTED,
+        ):
+            raise VolunteerError(
+                _("The volunteer already has a place on this shift."), code="duplicate"
+            )
+        _check_eligible(shift, profile, now=now, opening=False)
+        holds_place = signup is not None and signup.holds_place
+        if not holds_place and shift.places_taken >= shift.capacity:
+            raise VolunteerError(_("This shift is full."), code="full")
+        note = "placed by a coordinator"
+        if signup is None:
+            signup = ShiftSignup.objects.create(
+                shift=shift,
+                volunteer=profile,
+                status=SignupStatus.CONFIRMED,
+                created_at=now,
+                status_changed_at=now,
+            )
+            SignupStatusChange.objects.create(
+                signup=signup,
+                from_status="",
+                to_status=SignupStatus.CONFIRMED,
+                changed_by=actor,
+                changed_at=now,
+                note=note,
+            )
+            _take_places(shift, 1)
+        else:
+            signup.shift = shift
+            signup.volunteer = profile
+            _set_status(signup, SignupStatus.CONFIRMED, actor=actor, now=now, note=note)
+    return signup

@@ -24,6 +24,7 @@ from . import selectors, services
 from .calendar import signups_calendar
 from .forms import CertificateForm, OpportunityFilterForm, VolunteerProfileForm
 from .models import Shift, ShiftSignup, SignupStatus, VolunteerCertificate, VolunteerProfile
+from .selectors_matching import shift_recommendations
 
 SHIFTS_PER_PAGE = 20
 
@@ -63,6 +64,11 @@ def opportunities(request):
             "profile": profile,
             "for_me": filters.for_me and profile is not None,
             "filtered": any(values.get(name) for name in form.fields if name != "for_me"),
+            "recommendations": (
+                shift_recommendations(profile, limit=3)
+                if profile is not None and page.number == 1
+                else None
+            ),
         },
     )
 
@@ -223,6 +229,7 @@ def dashboard(request):
             "profile": profile,
             "shifts": selectors.volunteer_shifts(profile=profile),
             "service_record": selectors.volunteer_service_record(profile),
+            "recommendations": shift_recommendations(profile, limit=5),
             "feed_url": feed_url,
             "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
         },

@@ -1,5 +1,13 @@
 """volunteers' data, one module per part of the domain; import models from here."""
 
+from .matching import (
+    AssignmentProposal,
+    PlacementOutcome,
+    ProposalStatus,
+    ProposedPlacement,
+    SolverStatus,
+    SurgeDeclaration,
+)
 from .profiles import (
     AGE_OF_CONSENT,
     CertificateKind,
@@ -26,7 +34,11 @@ __all__ = [
     "AGE_OF_CONSENT",
     "PLACE_HOLDING_STATUSES",
     "SIGNUP_TRANSITIONS",
+    "AssignmentProposal",
     "CertificateKind",
+    "PlacementOutcome",
+    "ProposalStatus",
+    "ProposedPlacement",
     "ReliefTask",
     "ServiceCertificate",
     "Shift",
@@ -34,6 +46,8 @@ __all__ = [
     "SignupStatus",
     "SignupStatusChange",
     "Skill",
+    "SolverStatus",
+    "SurgeDeclaration",
     "Urgency",
     "VolunteerCertificate",
     "VolunteerProfile",

@@ -13,6 +13,7 @@ from cms.services import site_home_ensure
 
 from ._demo_donations import seed_donations
 from ._demo_expenditures import seed_expenditures
+from ._demo_matching import seed_matching
 from ._demo_pages import seed_pages
 from ._demo_reports import seed_reports
 from ._demo_service_record import seed_service_record
@@ -159,6 +160,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 signups = seed_volunteers(organizations=organizations, password=DEMO_PASSWORD)
             hours = seed_service_record(organizations=organizations, make_user=self._user)
+            seed_matching(organizations=organizations)
             reports = seed_reports(organizations=organizations, today=timezone.localdate())
         self.stdout.write(
             f"Demo gifts recorded: {gifts}; expenditures published: {spending}; "
