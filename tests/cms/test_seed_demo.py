@@ -128,9 +128,13 @@ def test_seed_demo_publishes_an_annual_report_per_organization_one_with_a_flagge
             ratio["key"] for ratio in report.figures["ratios"] if ratio["ok"] is False
         ]
         assert report.figures["totals"][0]["spending"] > 0
-    # Honest figures: the foundation is within bounds; the small centre spent on its programmes
-    # less than 8% of what it held at the start of the year.
-    assert flagged == {"sunshine-community": [], "mountain-children": ["program"]}
+    # Honest figures: the foundation is within bounds; the small centre (a social service agency,
+    # by its credit code) spent on its programmes less than 8% of what it held at the start of
+    # the year, and less than half of last year's income.
+    assert flagged == {
+        "sunshine-community": [],
+        "mountain-children": ["program", "program_income"],
+    }
     for page in TransparencyReportPage.objects.live():
         response = client.get(page.url)
         assert response.status_code == 200, page.url

@@ -7,10 +7,11 @@ chosen so that the regulatory ratios come out as a real organization's might:
 
 - 善心社区慈善基金会 (public fundraising): charitable spending 80% of the previous year's
   income (floor 70%) and management 6% of spending (ceiling 10%): within bounds.
-- 山川乡村儿童关爱中心 (no public fundraising; the platform takes the foundations' rule until it
-  records legal forms): it held ¥300,000 at the end of the year before and spent only ¥20,000
-  of it on its programmes last year, 6.67% of its net assets, below the 8% floor of its band
-  (net assets under ¥4,000,000), so its report flags that ratio with the explanation.
+- 山川乡村儿童关爱中心 (no public fundraising; a social service agency by its credit code, so
+  第九条 applies): it held ¥300,000 at the end of the year before and spent only ¥20,000 of it
+  on its programmes last year, 6.67% of its net assets, below the 8% floor of its band (net
+  assets under ¥1,000,000), and less than half of the year before's income, which that band
+  also asks for; its report flags both with the explanation.
 """
 
 import datetime
