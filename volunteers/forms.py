@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 from charity.regions import region_choices
 
 from .models import CertificateKind, Skill, Urgency, VolunteerProfile
+from .services import PROFILE_FIELDS
 
 WEEKDAYS = [
     _("Monday"),
@@ -204,22 +205,8 @@ class VolunteerProfileForm(forms.Form):
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
-        fields = {
-            name: data[name]
-            for name in (
-                "phone",
-                "district",
-                "languages",
-                "availability",
-                "max_hours_per_week",
-                "emergency_contact_name",
-                "emergency_contact_phone",
-                "birth_date",
-                "guardian_name",
-                "guardian_phone",
-                "open_to_placement",
-            )
-        }
+        # The profile fields this form edits (coordinates are not asked for here).
+        fields = {name: data[name] for name in PROFILE_FIELDS if name in data}
         fields["phone"] = fields["phone"].strip()
         return {
             **fields,

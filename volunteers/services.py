@@ -636,10 +636,9 @@ def shift_cancel(*, actor: User, shift: Shift, reason: str = "") -> Shift:
     return shift
 
 
-def shift_signup_notify(*, signup_id: int, kind: str) -> bool:
-    """Email the volunteer what happened to their sign-up, in their language."""
-    if kind not in NotifyKind.ALL:
-        raise ValueError(f"Unknown sign-up notification {kind!r}")
+def signup_email_send(*, signup_id: int, template: str, **context) -> bool:
+    """Email the volunteer about one of their sign-ups, in their language, with the sign-up, its
+    shift, task and organization in the context. False when they have no address."""
     signup = ShiftSignup.objects.select_related("volunteer__user", "shift__task__organization").get(
         pk=signup_id
     )
@@ -647,19 +646,28 @@ def shift_signup_notify(*, signup_id: int, kind: str) -> bool:
     if not user.email:
         return False
     email_send(
-        template="volunteers/email/signup_update",
+        template=template,
         context={
-            "kind": kind,
             "signup": signup,
             "shift": signup.shift,
             "task": signup.shift.task,
             "organization": signup.shift.task.organization,
             "volunteer": user,
+            **context,
         },
         to=user.email,
         language=user.preferred_language or settings.LANGUAGE_CODE,
     )
     return True
+
+
+def shift_signup_notify(*, signup_id: int, kind: str) -> bool:
+    """Email the volunteer what happened to their sign-up, in their language."""
+    if kind not in NotifyKind.ALL:
+        raise ValueError(f"Unknown sign-up notification {kind!r}")
+    return signup_email_send(
+        signup_id=signup_id, template="volunteers/email/signup_update", kind=kind
+    )
 
 
 # --- Changing published work --------------------------------------------------------------------
@@ -782,25 +790,7 @@ def shift_reminders_send(*, now: datetime.datetime | None = None) -> int:
 
 def shift_signup_remind(*, signup_id: int) -> bool:
     """Email the volunteer the details of tomorrow's shift, in their language."""
-    signup = ShiftSignup.objects.select_related("volunteer__user", "shift__task__organization").get(
-        pk=signup_id
-    )
-    user = signup.volunteer.user
-    if not user.email:
-        return False
-    email_send(
-        template="volunteers/email/shift_reminder",
-        context={
-            "signup": signup,
-            "shift": signup.shift,
-            "task": signup.shift.task,
-            "organization": signup.shift.task.organization,
-            "volunteer": user,
-        },
-        to=user.email,
-        language=user.preferred_language or settings.LANGUAGE_CODE,
-    )
-    return True
+    return signup_email_send(signup_id=signup_id, template="volunteers/email/shift_reminder")
 
 
 def shift_signup_place(*, actor: User, shift: Shift, volunteer: VolunteerProfile) -> ShiftSignup:

@@ -39,7 +39,7 @@ from .models import (
     VolunteerProfile,
 )
 from .selectors_matching import matching_problem, placement_reason
-from .services import PLATFORM_ZONE, _check_eligible, shift_signup_place
+from .services import PLATFORM_ZONE, _check_eligible, shift_signup_place, signup_email_send
 
 MAX_WINDOW_DAYS = 31
 MAX_SURGE_DAYS = 31
@@ -287,26 +287,11 @@ def assignment_proposal_discard(*, actor: User, proposal: AssignmentProposal) ->
 
 
 def placement_notify(*, signup_id: int) -> bool:
-    """Email a volunteer that a coordinator placed them on a shift, in their language."""
-    signup = ShiftSignup.objects.select_related("volunteer__user", "shift__task__organization").get(
-        pk=signup_id
-    )
-    user = signup.volunteer.user
-    if not user.email or signup.status != SignupStatus.CONFIRMED:
+    """Email a volunteer that a coordinator placed them on a shift, in their language (unless the
+    place is gone again by the time this runs)."""
+    if not ShiftSignup.objects.filter(pk=signup_id, status=SignupStatus.CONFIRMED).exists():
         return False
-    email_send(
-        template="volunteers/email/placement",
-        context={
-            "signup": signup,
-            "shift": signup.shift,
-            "task": signup.shift.task,
-            "organization": signup.shift.task.organization,
-            "volunteer": user,
-        },
-        to=user.email,
-        language=user.preferred_language or settings.LANGUAGE_CODE,
-    )
-    return True
+    return signup_email_send(signup_id=signup_id, template="volunteers/email/placement")
 
 
 # --- Emergencies ----------------------------------------------------------------------------------

@@ -105,7 +105,7 @@ def test_a_volunteer_finds_a_shift_for_them_and_signs_up(
     expect(page.get_by_role("heading", name="晚间探访")).to_have_count(0)
     screenshot("shifts-for-me", page)
 
-    page.get_by_role("link", name="周六爱心午餐").click()
+    page.get_by_role("article").get_by_role("link", name="周六爱心午餐").click()
     expect(page).to_have_url(re.compile(rf"/zh-hans/volunteer/shifts/{shifts['fits'].pk}/$"))
     screenshot("shift", page)
     page.locator("#sign-up form button[type=submit]").click()
