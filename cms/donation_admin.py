@@ -28,7 +28,6 @@ from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminDateTimeInput, HeaderButton
 from wagtail.permissions import register_permission_policy
@@ -54,6 +53,7 @@ from charity.resources import (
 from charity.templatetags.money import format_money
 
 from .admin_forms import YuanField
+from .admin_pages import PolicyFormView, StaffAdminPage
 from .permission_policies import OrganizationScopedPolicy, organizations_where
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -82,14 +82,6 @@ def viewable_donations(user):
 
 def _url(name, *args):
     return reverse(f"donations:{name}", args=args)
-
-
-def _breadcrumbs(*items):
-    return [
-        {"url": reverse("wagtailadmin_home"), "label": gettext("Home")},
-        {"url": _url("index"), "label": gettext("Donations")},
-        *({"url": "", "label": label} for label in items),
-    ]
 
 
 def _errors_of(error) -> list[str]:
@@ -206,25 +198,17 @@ class RecordForm(forms.Form):
         return cleaned
 
 
-class _AdminPage(WagtailAdminTemplateMixin):
+class _AdminPage(StaffAdminPage):
     header_icon = "list-ul"
+    section_index = "donations:index"
+    section_label = _("Donations")
 
-    def get_breadcrumbs_items(self):
-        return _breadcrumbs(self.get_page_title())
 
-
-class RecordView(_AdminPage, FormView):
+class RecordView(_AdminPage, PolicyFormView):
     form_class = RecordForm
     template_name = "cms/admin/donations/record.html"
     page_title = _("Record offline gift")
-
-    def dispatch(self, request, *args, **kwargs):
-        if not donation_policy.user_has_permission(request.user, "add"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return super().get_form_kwargs() | {"user": self.request.user}
+    permission_policy = donation_policy
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -503,17 +487,14 @@ class ExportForm(forms.Form):
         self.fields["organization"].queryset = organizations_where(user, "donation.view")
 
 
-class ExportView(_AdminPage, FormView):
+class ExportView(_AdminPage, PolicyFormView):
     """GET with organization and format downloads the file; without them, asks for them."""
 
     form_class = ExportForm
     template_name = "cms/admin/donations/export.html"
     page_title = _("Export donations")
-
-    def dispatch(self, request, *args, **kwargs):
-        if not donation_policy.user_has_permission(request.user, "view"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    permission_policy = donation_policy
+    required_action = "view"
 
     def get_form_kwargs(self):
         kwargs = {"user": self.request.user, "initial": self.get_initial()}

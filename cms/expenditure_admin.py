@@ -27,7 +27,6 @@ from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.permissions import register_permission_policy
@@ -49,6 +48,7 @@ from charity.services.expenditures import EXPENDITURE_FIELDS
 from charity.templatetags.money import format_money
 
 from .admin_forms import YuanField
+from .admin_pages import StaffAdminPage
 from .permission_policies import OrganizationScopedPolicy, organizations_where
 
 MAX_RECEIPT_BYTES = 10 * 1024 * 1024
@@ -93,14 +93,6 @@ def viewable_expenditures(user):
 
 def _url(name, *args):
     return reverse(f"expenditures:{name}", args=args)
-
-
-def _breadcrumbs(*items):
-    return [
-        {"url": reverse("wagtailadmin_home"), "label": gettext("Home")},
-        {"url": _url("index"), "label": gettext("Expenditures")},
-        *({"url": "", "label": label} for label in items),
-    ]
 
 
 def _fund_label(expenditure) -> str:
@@ -367,11 +359,10 @@ def fund_balances(organizations) -> list[dict]:
 # --- Pages ------------------------------------------------------------------------------------
 
 
-class _AdminPage(WagtailAdminTemplateMixin):
+class _AdminPage(StaffAdminPage):
     header_icon = "doc-full"
-
-    def get_breadcrumbs_items(self):
-        return _breadcrumbs(self.get_page_title())
+    section_index = "expenditures:index"
+    section_label = _("Expenditures")
 
 
 class ExpenditureCreateView(_AdminPage, FormView):
@@ -432,9 +423,9 @@ class _OneExpenditure(_AdminPage):
 
     def get_breadcrumbs_items(self):
         if not self.is_subpage:
-            return _breadcrumbs(self.detail_title())
+            return self.section_breadcrumbs(self.detail_title())
         return [
-            *_breadcrumbs()[:2],
+            *self.section_breadcrumbs(),
             {"url": _url("inspect", self.expenditure.pk), "label": self.detail_title()},
             {"url": "", "label": self.get_page_title()},
         ]

@@ -19,11 +19,10 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
@@ -31,6 +30,7 @@ from charity import services
 from charity.models import Organization, ReportPeriodKind, ReportStatus, TransparencyReport
 from charity.permissions import can
 
+from .admin_pages import PolicyFormView, StaffAdminPage
 from .models import TransparencyReportPage
 from .permission_policies import OrganizationScopedPolicy, organizations_where
 from .selectors import report_sections
@@ -123,29 +123,17 @@ class ReportCreateForm(forms.Form):
         return {"period_kind": ReportPeriodKind.QUARTER, "quarter": int(period)}
 
 
-class _AdminPage(WagtailAdminTemplateMixin):
+class _AdminPage(StaffAdminPage):
     header_icon = "doc-full-inverse"
-
-    def get_breadcrumbs_items(self):
-        return [
-            {"url": reverse("wagtailadmin_home"), "label": gettext("Home")},
-            {"url": _url("index"), "label": gettext("Transparency reports")},
-            {"url": "", "label": self.get_page_title()},
-        ]
+    section_index = "reports:index"
+    section_label = _("Transparency reports")
 
 
-class ReportCreateView(_AdminPage, FormView):
+class ReportCreateView(_AdminPage, PolicyFormView):
     form_class = ReportCreateForm
     template_name = "cms/admin/reports/form.html"
     page_title = _("New report")
-
-    def dispatch(self, request, *args, **kwargs):
-        if not report_policy.user_has_permission(request.user, "add"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return super().get_form_kwargs() | {"user": self.request.user}
+    permission_policy = report_policy
 
     def form_valid(self, form):
         try:

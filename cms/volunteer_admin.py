@@ -22,13 +22,12 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.permissions import register_permission_policy
@@ -46,6 +45,7 @@ from volunteers.models import (
     Skill,
 )
 
+from .admin_pages import PolicyFormView, StaffAdminPage
 from .expenditure_admin import _add_errors
 from .permission_policies import OrganizationScopedPolicy, organizations_where
 
@@ -464,33 +464,17 @@ class ShiftSeriesForm(forms.Form):
         }
 
 
-def _breadcrumbs(*items):
-    return [
-        {"url": reverse("wagtailadmin_home"), "label": gettext("Home")},
-        {"url": reverse("relief_shifts:index"), "label": gettext("Shifts")},
-        *({"url": "", "label": label} for label in items),
-    ]
-
-
-class _AdminPage(WagtailAdminTemplateMixin):
+class _AdminPage(StaffAdminPage):
     header_icon = "date"
+    section_index = "relief_shifts:index"
+    section_label = _("Shifts")
 
-    def get_breadcrumbs_items(self):
-        return _breadcrumbs(self.get_page_title())
 
-
-class ShiftSeriesView(_AdminPage, FormView):
+class ShiftSeriesView(_AdminPage, PolicyFormView):
     form_class = ShiftSeriesForm
     template_name = "cms/admin/shifts/series.html"
     page_title = _("Add repeating shifts")
-
-    def dispatch(self, request, *args, **kwargs):
-        if not shift_policy.user_has_permission(request.user, "add"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return super().get_form_kwargs() | {"user": self.request.user}
+    permission_policy = shift_policy
 
     def get_initial(self):
         initial = super().get_initial()
