@@ -7,6 +7,10 @@ CHROMIUM := /usr/lib/chromium/chromium
 APT_GET := $(shell command -v apt-get 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
+# One pytest worker per CPU: the suite (two databases in CI) stays well inside CI's time limit.
+# Each worker gets its own test database; `make test PYTEST_ARGS=...` runs it any other way.
+PYTEST_ARGS ?= -n auto
+
 .PHONY: run test install install-dev messages fonts browser lint worker beat serve migrate seed lock makemessages clean bench
 
 run: install messages fonts migrate seed serve
