@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models.functions import Left, Length
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -44,6 +45,23 @@ class CachedPageMixin:
 
     def page_cache_tags(self) -> tuple[str, ...]:
         return (page_cache.SITE, page_cache.PROJECTS)
+
+    def routed_parent(self) -> Page:
+        """The parent page, enough for a breadcrumb (title and URL): read along with this page
+        when it was routed, else from the database."""
+        if getattr(self, "routed_parent_id", None) is None:
+            return self.get_parent()
+        from .selectors import partial_page
+
+        return partial_page(
+            Page,
+            id=self.routed_parent_id,
+            title=self.routed_parent_title,
+            locale_id=self.locale_id,
+            path=self.path[: -self.steplen],
+            depth=self.depth - 1,
+            url_path=self.url_path[: self.url_path.rstrip("/").rindex("/") + 1],
+        )
 
     def serve(self, request, *args, **kwargs):
         page_cache.depends_on(request, *self.page_cache_tags())
@@ -118,9 +136,21 @@ class HomePage(CachedPageMixin, Page):
         if found is None or found["unpublished_ancestor"]:
             raise Http404
         model = ContentType.objects.get_for_id(found["content_type_id"]).model_class() or Page
-        # What the page's template reads anyway, loaded with it.
+        # What the page's template reads anyway, loaded with it: related rows, and the parent's
+        # title for the breadcrumb (see routed_parent).
         related = getattr(model, "serve_select_related", ())
-        page = model.objects.select_related(*related).filter(pk=found["pk"]).first()
+        parents = Page.objects.filter(
+            path=Left(OuterRef("path"), Length(OuterRef("path")) - Page.steplen)
+        )
+        page = (
+            model.objects.select_related(*related)
+            .annotate(
+                routed_parent_id=Subquery(parents.values("pk")[:1]),
+                routed_parent_title=Subquery(parents.values("title")[:1]),
+            )
+            .filter(pk=found["pk"])
+            .first()
+        )
         if page is None:  # deleted in between
             raise Http404
         page._any_view_restrictions = found["any_view_restrictions"]
@@ -380,7 +410,7 @@ class CharityProjectPage(CachedPageMixin, Page):
         context["shifts"] = shifts = project_upcoming_shifts(project_id=project.pk)
         if shifts:  # the first one leaves the list when it starts
             page_cache.depends_on(request, expires_at=shifts[0].starts_at)
-        context["parent"] = self.get_parent()
+        context["parent"] = self.routed_parent()
         if self.hero_image_id:
             attach_renditions([self.hero_image], HERO_IMAGE, OG_IMAGE)
         return context

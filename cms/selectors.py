@@ -232,7 +232,7 @@ def featured_project_cards(*, locale, limit: int = 6) -> list[ProjectCard]:
     return project_cards(pages=list(_card_queryset(pages)[:limit]))
 
 
-def _partial_page(model, **values):
+def partial_page(model, **values):
     """A page as if loaded with .only(*values): the other fields load when first read."""
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
     return model.from_db(None, names, [values[name] for name in names])
@@ -262,7 +262,7 @@ def latest_updates(*, locale, parent=None, limit: int = 4) -> list[ProjectUpdate
     for update in updates:
         update.project_page = None
         if update.project_page_id is not None:
-            update.project_page = _partial_page(
+            update.project_page = partial_page(
                 CharityProjectPage,
                 id=update.project_page_id,
                 page_ptr_id=update.project_page_id,

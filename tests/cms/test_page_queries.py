@@ -28,11 +28,28 @@ def with_image(page):
 
 @pytest.fixture
 def filled_site(site):
+    """Pages with all a project page shows: a picture, gifts, spending with its receipt, updates
+    and upcoming volunteer shifts."""
+    from tests.charity.test_expenditures import finance_of, give, spend
+    from tests.cms.test_project_volunteer_slot import shift_for
+
     for n in range(3):
         page = site.add_project(title=f"项目{n}", is_featured=True)
         site.add_update(page, n)
     with_image(page)
+    project = page.project
+    clerk, colleague = finance_of(project.organization), finance_of(project.organization)
+    give(project, 50_000, actor=clerk)
+    spend(project, 12_000, creator=clerk, approver=colleague, documents=[receipt()])
+    shift_for(project, days=2)
+    shift_for(project, days=3)
     return site
+
+
+def receipt():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("invoice.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
 
 
 @pytest.mark.parametrize("name", ["home", "index", "project"])
@@ -46,6 +63,9 @@ def test_a_page_takes_at_most_twelve_queries(
     with django_assert_max_num_queries(12):
         response = client.get(url)
     assert response.status_code == 200
+    if name == "project":  # the breadcrumb, read along with the page, leads to its index
+        index = filled_site.org_index
+        assert f'<a href="{index.url}">{index.title}</a></nav>' in response.content.decode()
 
 
 def test_cards_show_their_pictures_whether_or_not_the_renditions_are_cached(client, site):
