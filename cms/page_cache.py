@@ -30,6 +30,11 @@ def project_tag(project_id: int) -> str:
 
 # Every request may depend on these; they are read in one round trip when it starts.
 _BASE_TAGS = (SITE, PROJECTS)
+# Per process: the tags beyond the base ones that a URL's cached page depends on, learnt from its
+# entries, so that their versions come in the same round trip as the entry. Only a hint: versions
+# are still compared, and a wrong or missing hint costs one more round trip.
+_URL_TAGS: dict[str, tuple[str, ...]] = {}
+_URL_TAGS_MAX = 4096
 _HEADER = "X-Page-Cache"
 _SKIPPED_HEADERS = {"set-cookie", _HEADER.lower()}
 
@@ -120,7 +125,7 @@ class PageCacheMiddleware:
         # The base versions and the entry in one round trip (one MGET on Redis, which reads them
         # atomically): the versions are no older than the entry, and the page's rows are read
         # after both.
-        version_keys = {_version_key(tag): tag for tag in _BASE_TAGS}
+        version_keys = {_version_key(tag): tag for tag in (*_BASE_TAGS, *_URL_TAGS.get(key, ()))}
         found = cache.get_many([key, *version_keys])
         entry = found.pop(key, None)
         versions = {version_keys[name]: value for name, value in found.items()}
@@ -129,6 +134,7 @@ class PageCacheMiddleware:
             versions.update(_versions(missing_base))
         request._page_cache = {"versions": versions, "tags": set(), "expires_at": None}
         if entry is not None:
+            _remember_tags(key, entry["versions"])
             current = dict(request._page_cache["versions"])
             missing = [tag for tag in entry["versions"] if tag not in current]
             if missing:
@@ -170,3 +176,12 @@ class PageCacheMiddleware:
             ],
         }
         cache.set(key, entry, timeout=timeout)
+        _remember_tags(key, entry["versions"])
+
+
+def _remember_tags(key: str, versions: dict) -> None:
+    tags = tuple(sorted(tag for tag in versions if tag not in _BASE_TAGS))
+    if _URL_TAGS.get(key) != tags:
+        if len(_URL_TAGS) >= _URL_TAGS_MAX:
+            _URL_TAGS.clear()
+        _URL_TAGS[key] = tags

@@ -194,3 +194,45 @@ def test_paths_outside_the_language_prefixes_never_touch_the_page_cache():
     for path in ("/healthz/", "/healthz/", "/zh-hans/p/", "/zh-hans/p/"):
         middleware(factory.get(path))
     assert renders == ["/healthz/", "/healthz/", "/zh-hans/p/"]
+
+
+def test_a_cached_project_page_costs_one_round_trip_and_its_own_change_still_shows(
+    monkeypatch, project_page
+):
+    """The project's own version comes with the entry once the URL is known to need it; a
+    change to that project is still seen on the next read."""
+    calls = []
+    real = page_cache.cache
+
+    class Counting:
+        def __getattr__(self, name):
+            attribute = getattr(real, name)
+            if name.startswith("get"):
+
+                def counted(*args, **kwargs):
+                    calls.append(name)
+                    return attribute(*args, **kwargs)
+
+                return counted
+            return attribute
+
+    monkeypatch.setattr(page_cache, "cache", Counting())
+    project_tag = page_cache.project_tag(project_page.project_id)
+    renders = []
+
+    def render(request):
+        page_cache.depends_on(request, page_cache.SITE, project_tag)
+        renders.append(1)
+        return HttpResponse(f"page {len(renders)}")
+
+    middleware = page_cache.PageCacheMiddleware(render)
+    factory = RequestFactory()
+    path = "/zh-hans/p/"
+    assert middleware(factory.get(path))["X-Page-Cache"] == "miss"
+    calls.clear()
+    response = middleware(factory.get(path))
+    assert (response["X-Page-Cache"], response.content) == ("hit", b"page 1")
+    assert calls == ["get_many"]
+    page_cache.invalidate(project_tag)
+    response = middleware(factory.get(path))
+    assert (response["X-Page-Cache"], response.content) == ("miss", b"page 2")
