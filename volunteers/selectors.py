@@ -223,7 +223,8 @@ def upcoming_shifts(*, now: datetime.datetime | None = None):
 
 
 def _district_prefix(code: str) -> str:
-    """A province code (xx0000) covers its cities and counties; a city code (xxxx00) its counties."""
+    """A province code (e.g. 510000) covers its cities and counties; a city code (e.g. 510100) its
+    counties."""
     if code.endswith("0000"):
         return code[:2]
     if code.endswith("00"):
