@@ -636,12 +636,18 @@ def shift_cancel(*, actor: User, shift: Shift, reason: str = "") -> Shift:
     return shift
 
 
-def signup_email_send(*, signup_id: int, template: str, **context) -> bool:
+def signup_email_send(
+    *, signup_id: int, template: str, only_if_status: str | None = None, **context
+) -> bool:
     """Email the volunteer about one of their sign-ups, in their language, with the sign-up, its
-    shift, task and organization in the context. False when they have no address."""
-    signup = ShiftSignup.objects.select_related("volunteer__user", "shift__task__organization").get(
-        pk=signup_id
-    )
+    shift, task and organization in the context. False, sending nothing, when they have no
+    address or the sign-up is gone or (with `only_if_status`) no longer in that status."""
+    signups = ShiftSignup.objects.select_related("volunteer__user", "shift__task__organization")
+    if only_if_status is not None:
+        signups = signups.filter(status=only_if_status)
+    signup = signups.filter(pk=signup_id).first()
+    if signup is None:
+        return False
     user = signup.volunteer.user
     if not user.email:
         return False

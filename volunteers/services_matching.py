@@ -289,9 +289,11 @@ def assignment_proposal_discard(*, actor: User, proposal: AssignmentProposal) ->
 def placement_notify(*, signup_id: int) -> bool:
     """Email a volunteer that a coordinator placed them on a shift, in their language (unless the
     place is gone again by the time this runs)."""
-    if not ShiftSignup.objects.filter(pk=signup_id, status=SignupStatus.CONFIRMED).exists():
-        return False
-    return signup_email_send(signup_id=signup_id, template="volunteers/email/placement")
+    return signup_email_send(
+        signup_id=signup_id,
+        template="volunteers/email/placement",
+        only_if_status=SignupStatus.CONFIRMED,
+    )
 
 
 # --- Emergencies ----------------------------------------------------------------------------------

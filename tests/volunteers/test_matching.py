@@ -219,7 +219,10 @@ def test_coordinator_removes_and_adds_lines_before_confirming(
     placement = proposal.placements.get()
     outsider = VolunteerProfileFactory(district="110101", availability=ALWAYS)
 
-    with pytest.raises(services_matching.VolunteerError, match="no place left"):
+    with (
+        translation.override("en"),
+        pytest.raises(services_matching.VolunteerError, match="no place left"),
+    ):
         services_matching.proposed_placement_add(
             actor=coordinator, proposal=proposal, shift=shift, volunteer=outsider
         )
@@ -527,3 +530,17 @@ def test_volunteers_open_to_placement_far_from_every_shift_stay_out_of_the_pool(
     ).problem
     assert [v.id for v in problem.volunteers] == [near.pk]
     assert far.pk not in problem.v_index
+
+
+@pytest.mark.django_db
+def test_a_placement_email_goes_only_to_someone_who_still_has_the_place(mailoutbox):
+    shift = ShiftFactory(capacity=2)
+    volunteer = VolunteerProfileFactory()
+    signup = services.shift_signup_create(actor=volunteer.user, shift=shift)
+    mailoutbox.clear()
+    assert services_matching.placement_notify(signup_id=signup.pk) is True
+    assert [message.to for message in mailoutbox] == [[volunteer.user.email]]
+    services.shift_signup_cancel(actor=volunteer.user, signup=signup)
+    mailoutbox.clear()
+    assert services_matching.placement_notify(signup_id=signup.pk) is False
+    assert mailoutbox == []
