@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from charity.models import Role
 from volunteers import services, tasks
@@ -150,9 +150,10 @@ def test_more_places_go_to_the_waitlist_and_fewer_than_taken_are_refused(full_sh
     assert waiting.status == SignupStatus.CONFIRMED
     shift.refresh_from_db()
     assert shift.places_taken == 2
-    with pytest.raises(VolunteerError) as caught:
-        services.shift_update(actor=coordinator, shift=shift, capacity=1)
-    assert "2 places are already taken" in str(caught.value.error_dict["capacity"])
+    with translation.override("en"):
+        with pytest.raises(VolunteerError) as caught:
+            services.shift_update(actor=coordinator, shift=shift, capacity=1)
+        assert "2 places are already taken" in str(caught.value.error_dict["capacity"])
     shift.refresh_from_db()
     assert shift.capacity == 2
 
