@@ -81,8 +81,12 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/import.py
 	$(PY) bench/matching.py
 
+EN_CATALOG := locale/en/LC_MESSAGES/django.po
 makemessages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --no-obsolete --add-location=file
+	@# English is the source language: each English entry is its own msgid (a fuzzy guess is wrong).
+	msgattrib --clear-fuzzy --empty -o $(EN_CATALOG) $(EN_CATALOG)
+	msgen -o $(EN_CATALOG) $(EN_CATALOG)
 
 lock:
 	rm -rf /tmp/shanxin-lock && $(PYTHON_BOOT) -m venv /tmp/shanxin-lock
