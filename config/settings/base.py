@@ -68,7 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Outside the page cache, so cached pages carry the policy too.
-    "csp.middleware.CSPMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -319,9 +319,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Content-Security-Policy on every response. Scripts come only from our own origin: no inline
 # <script>, no event-handler attributes, no eval, so injected markup cannot run code (the site's JS
-# is static/js/site.js; Wagtail's admin loads only its own static files). Inline *styles* are
-# allowed: templates and the Wagtail admin set style attributes (chart colours, widths), and a
-# style cannot run code. Forms post to the site itself; a donation's POST is answered with a
+# is static/js/site.js; the one exception is the Wagtail admin, see CSP_INLINE_SCRIPT_PATHS).
+# Inline *styles* are allowed: templates and the Wagtail admin set style attributes (chart
+# colours, widths), and a style cannot run code. Forms post to the site itself; a donation's POST is answered with a
 # redirect to Stripe Checkout, which browsers check against form-action too.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -338,6 +338,11 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF, "https://checkout.stripe.com"],
     }
 }
+# Wagtail's admin writes inline scripts into its forms; only there may they run (config.csp says why).
+CSP_INLINE_SCRIPT_PATHS = ["/cms-admin/"]
+# The admin would otherwise load avatars from gravatar.com (a third party learning staff's email
+# hashes, and an image the policy refuses); Wagtail shows its own default avatar instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # The admin would otherwise ask releases.wagtail.io for the latest version from the browser (a
 # request the policy refuses, and one that tells a third party who runs the admin).
 WAGTAIL_ENABLE_UPDATE_CHECK = False
@@ -353,6 +358,8 @@ LOGGING = {
         # Wagtail logs every page action and its background tasks at INFO; that is noise here.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        # django-axes logs every login at INFO; lockouts (WARNING) still show.
+        "axes": {"level": "WARNING"},
     },
 }
 
