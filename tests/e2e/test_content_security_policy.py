@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from cms.models import CharityProjectPage
 from tests.cms.conftest import Site
-from tests.factories import PASSWORD, OrganizationFactory, UserFactory
+from tests.factories import PASSWORD, DonationFactory, OrganizationFactory, UserFactory
 
 pytestmark = [
     pytest.mark.e2e,
@@ -106,4 +106,14 @@ def test_the_wagtail_admin_keeps_to_the_policy(live_server, page: Page, violatio
     # Django's admin, and a public page as the logged-in editor sees it (with Wagtail's userbar).
     visit(page, f"{live_server.url}/django-admin/")
     visit(page, f"{live_server.url}{project_page.url}")
+    assert violations == []
+
+
+def test_the_receipts_print_button_still_prints(live_server, page: Page, violations, site):
+    """Its script moved from the template into site.js."""
+    gift = DonationFactory(received=True)
+    page.add_init_script("window.print = () => { document.documentElement.dataset.printed = 1; };")
+    visit(page, f"{live_server.url}/en/donations/{gift.guest_token}/receipt/")
+    page.locator("[data-print]").click()
+    expect(page.locator("html")).to_have_attribute("data-printed", "1")
     assert violations == []
