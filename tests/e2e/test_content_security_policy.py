@@ -2,14 +2,26 @@
 no page breaks the policy (Chromium reports every refused script, style, frame or request on
 the console), and the scripts that moved out of the templates still run."""
 
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from charity.models import Role
 from cms.models import CharityProjectPage
 from tests.cms.conftest import Site
-from tests.factories import PASSWORD, DonationFactory, OrganizationFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    DonationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+)
+from tests.volunteers.factories import ShiftFactory
+from volunteers import services_matching
+from volunteers.models import AssignmentProposal
 
 pytestmark = [
     pytest.mark.e2e,
@@ -116,4 +128,37 @@ def test_the_receipts_print_button_still_prints(live_server, page: Page, violati
     visit(page, f"{live_server.url}/en/donations/{gift.guest_token}/receipt/")
     page.locator("[data-print]").click()
     expect(page.locator("html")).to_have_attribute("data-printed", "1")
+    assert violations == []
+
+
+def test_a_proposal_page_reloads_itself_when_the_solver_is_done(
+    live_server, page: Page, violations
+):
+    """Its status polling moved from the template into site.js."""
+    organization = OrganizationFactory(slug="flood-relief")
+    coordinator = UserFactory()
+    MembershipFactory(organization=organization, user=coordinator, role=Role.COORDINATOR)
+    ShiftFactory(task__organization=organization)
+    now = timezone.now()
+    proposal = services_matching.assignment_proposal_request(
+        actor=coordinator,
+        organization=organization,
+        starts_at=now,
+        ends_at=now + datetime.timedelta(days=14),
+    )
+    solved_status = AssignmentProposal.objects.get(pk=proposal.pk).solver_status
+    # As while a worker is still solving.
+    AssignmentProposal.objects.filter(pk=proposal.pk).update(solver_status="pending")
+
+    visit(page, f"{live_server.url}/en/accounts/login/")
+    page.locator("input[name=login]").fill(coordinator.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/en/me/$"))
+    visit(page, f"{live_server.url}/en/volunteer/orgs/flood-relief/assignments/{proposal.pk}/")
+    expect(page.locator("[data-poll-status-url]")).to_be_visible()
+
+    AssignmentProposal.objects.filter(pk=proposal.pk).update(solver_status=solved_status)
+
+    expect(page.locator("[data-poll-status-url]")).to_have_count(0, timeout=10_000)
     assert violations == []
