@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 # Each worker gets its own test database; `make test PYTEST_ARGS=...` runs it any other way.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test install install-dev messages fonts browser lint worker beat serve migrate seed lock makemessages clean bench
+.PHONY: run test install install-dev messages fonts browser lint security audit worker beat serve migrate seed lock makemessages clean bench
 
 run: install messages fonts migrate seed serve
 
@@ -60,7 +60,16 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install-dev messages fonts browser lint
+# Static security analysis of the application code: medium and high findings fail the build.
+security: $(VENV)/.installed-dev
+	$(BIN)/bandit -c pyproject.toml -r charity volunteers cms config -ll -q
+
+# Known vulnerabilities in the pinned dependencies. Needs network access to the PyPI and OSV
+# vulnerability services, so it is not part of `make test`; run it before a release.
+audit: $(VENV)/.installed-dev
+	$(BIN)/pip-audit --strict --disable-pip --no-deps -r requirements/base.txt -r requirements/dev.txt
+
+test: install-dev messages fonts browser lint security
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check --fail-level WARNING
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -8,6 +8,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.ratelimit import rate_limited
+
 from . import selectors, selectors_donors, services
 from .exceptions import CharityError
 from .forms import (
@@ -178,6 +180,7 @@ def invitation_accept(request, token):
     return render(request, "charity/invitation_accept.html", {"invitation": invitation})
 
 
+@rate_limited("donation_start")
 def donate(request, project_id):
     """The donate form of one project; a valid gift goes on to the payment page."""
     project = get_object_or_404(

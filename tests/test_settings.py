@@ -130,3 +130,65 @@ def test_production_passes_the_deployment_check():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+PRODUCTION_RESPONSES = """
+import json, django
+django.setup()
+from django.test import Client
+client = Client(HTTP_HOST="shanxin.example.org")
+plain = client.get("/healthz/")
+secure = client.get("/healthz/", secure=True)
+from django.conf import settings
+print(json.dumps({
+    "plain": [plain.status_code, plain.headers.get("Location", "")],
+    "headers": dict(secure.headers),
+    "cookies": {
+        name: getattr(settings, name)
+        for name in ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "LANGUAGE_COOKIE_SECURE",
+                     "SESSION_COOKIE_HTTPONLY")
+    },
+}))
+"""
+
+
+def test_production_responses_carry_the_security_headers():
+    result = run_with(
+        "config.settings.production",
+        code=PRODUCTION_RESPONSES,
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="shanxin.example.org",
+        **STRIPE,
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    # Plain HTTP is sent to HTTPS (the health check excepted, for the balancer).
+    assert found["plain"][0] == 200
+    headers = found["headers"]
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
+    assert (
+        "'unsafe-inline'"
+        not in headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    )
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert all(found["cookies"].values())
+
+
+def test_production_sends_plain_http_to_https():
+    code = PRODUCTION_RESPONSES.replace('"/healthz/")\nsecure', '"/robots.txt")\nsecure')
+    result = run_with(
+        "config.settings.production",
+        code=code,
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="shanxin.example.org",
+        **STRIPE,
+    )
+    assert result.returncode == 0, result.stderr
+    status, location = json.loads(result.stdout.strip().splitlines()[-1])["plain"]
+    assert status == 301
+    assert location == "https://shanxin.example.org/robots.txt"

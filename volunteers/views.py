@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from config.ratelimit import rate_limited
+
 from . import selectors, services
 from .calendar import signups_calendar
 from .forms import CertificateForm, OpportunityFilterForm, VolunteerProfileForm
@@ -100,6 +102,7 @@ def shift_detail(request, shift_id: int):
 
 
 @require_POST
+@rate_limited("shift_signup")
 def shift_signup(request, shift_id: int):
     shift_url = reverse("volunteers:shift_detail", args=[shift_id])
     if not request.user.is_authenticated:

@@ -4,10 +4,12 @@ With nothing set, the platform runs embedded: SQLite, a local-memory cache, cons
 Celery tasks executed in-process. `.env.example` lists every variable read here.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -54,6 +56,9 @@ INSTALLED_APPS = [
     "allauth.account",
     # Import/export for finance staff
     "import_export",
+    # Security: Content-Security-Policy header, login lockouts
+    "csp",
+    "axes",
     # Ours, bottom layer first (dependencies point down: cms → volunteers → charity).
     "charity",
     "volunteers",
@@ -62,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache, so cached pages carry the policy too.
+    "config.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -75,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -140,6 +149,8 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 # --- Accounts -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "charity.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any backend checks the password.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -175,6 +186,34 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_ADAPTER = "charity.adapters.AccountAdapter"
+
+# Login lockout (django-axes), for every login form (the site's, Wagtail's, Django admin's): after
+# AXES_FAILURE_LIMIT wrong passwords for one email from one address, that email cannot log in from
+# that address until AXES_COOLOFF_TIME has passed since the last failure. Locking the pair (not the
+# email alone) keeps an attacker from locking a real user out from everywhere; allauth's
+# ACCOUNT_RATE_LIMITS above still slow down one address trying many emails.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "charity.adapters.login_username"
+AXES_CLIENT_IP_CALLABLE = "config.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "charity.adapters.lockout_response"
+# Failures only: successful logins are not logged with their address and browser.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# Rate limits per person (the user when logged in, else the client's address), counted in the
+# shared cache (config.ratelimit): "COUNT/PERIOD", PERIOD like 60s, 10m, h, 1d; empty: no limit.
+RATE_LIMITS = {
+    "donation_start": env("RATE_LIMIT_DONATION_START", default="10/10m"),
+    "shift_signup": env("RATE_LIMIT_SHIFT_SIGNUP", default="30/h"),
+}
+# How many proxies in front of the app servers append to X-Forwarded-For (nginx, a load balancer).
+# 0: the client is REMOTE_ADDR. Set it to the real number behind proxies, or every visitor shares
+# the proxy's address (and its rate limits and lockouts); never more than the real number, or
+# clients can choose their own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -268,10 +307,45 @@ DONATION_PRESET_AMOUNTS = [5_000, 10_000, 20_000, 50_000]
 
 # --- Security defaults that hold in every mode --------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
+CSRF_COOKIE_SAMESITE = "Lax"
+# Pages may not be framed elsewhere. Wagtail's preview frames the admin's own pages (its views say
+# SAMEORIGIN), and the policy's frame-ancestors 'self' below is what browsers obey.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy on every response. Scripts come only from our own origin: no inline
+# <script>, no event-handler attributes, no eval, so injected markup cannot run code (the site's JS
+# is static/js/site.js; the one exception is the Wagtail admin, see CSP_INLINE_SCRIPT_PATHS).
+# Inline *styles* are allowed: templates and the Wagtail admin set style attributes (chart
+# colours, widths), and a style cannot run code. Forms post to the site itself; a donation's POST is answered with a
+# redirect to Stripe Checkout, which browsers check against form-action too.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF, "https://checkout.stripe.com"],
+    }
+}
+# Wagtail's admin writes inline scripts into its forms; only there may they run (config.csp says why).
+CSP_INLINE_SCRIPT_PATHS = ["/cms-admin/"]
+# The admin would otherwise load avatars from gravatar.com (a third party learning staff's email
+# hashes, and an image the policy refuses); Wagtail shows its own default avatar instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# The admin would otherwise ask releases.wagtail.io for the latest version from the browser (a
+# request the policy refuses, and one that tells a third party who runs the admin).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 LOGGING = {
     "version": 1,
@@ -284,6 +358,8 @@ LOGGING = {
         # Wagtail logs every page action and its background tasks at INFO; that is noise here.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        # django-axes logs every login at INFO; lockouts (WARNING) still show.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -97,6 +97,31 @@
     if (invalid && !document.querySelector("main [autofocus]")) invalid.focus({ preventScroll: false });
   }
 
+  // Print buttons (<button data-print>) on receipts and certificates.
+  function initPrint() {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
+  // A page waiting for background work (<div data-poll-status-url="...">) asks that URL for
+  // {"solver_status": ...} and reloads itself once the status is no longer "pending".
+  function initStatusPoll() {
+    var box = document.querySelector("[data-poll-status-url]");
+    if (!box) return;
+    var url = box.getAttribute("data-poll-status-url");
+    function poll() {
+      fetch(url, { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          if (data.solver_status !== "pending") window.location.reload();
+          else window.setTimeout(poll, 1500);
+        })
+        .catch(function () { window.setTimeout(poll, 3000); });
+    }
+    window.setTimeout(poll, 1000);
+  }
+
   onReady(function () {
     initNavToggle();
     initAutoSubmit();
@@ -104,5 +129,7 @@
     initConfirm();
     initSubmitOnce();
     initFirstError();
+    initPrint();
+    initStatusPoll();
   });
 })();
