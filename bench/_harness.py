@@ -9,6 +9,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import socket
 import subprocess
 import sys
@@ -79,6 +80,22 @@ def recreate_database(url: str, *, drop_only: bool = False, template: str | None
                 connection.execute(f'CREATE DATABASE "{name}"{copy}')
     except psycopg.Error as error:
         raise SetupError(f"PostgreSQL at {parts.hostname}:{parts.port or 5432}: {error}") from None
+
+
+def unreachable(postgres_url: str, redis_url: str) -> str | None:
+    """Why the production stack cannot run here (PostgreSQL or Redis down), or None."""
+    import psycopg
+    import redis
+
+    try:
+        psycopg.connect(postgres_url, connect_timeout=3).close()
+    except psycopg.Error as error:
+        return f"PostgreSQL at {postgres_url} is unreachable: {error}"
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        return f"Redis at {redis_url} is unreachable: {error}"
+    return None
 
 
 def migrated_template(url: str, env: dict[str, str]) -> str:
@@ -205,34 +222,36 @@ class Process:
         self.log.close()
 
 
-class Server(Process):
-    """gunicorn serving the project, as the Procfile's `web` line runs it."""
+def procfile_command(process: str, env: dict[str, str]) -> list[str]:
+    """The Procfile's command line of `process`, with `${NAME:-default}` taken from `env`, and
+    its program run by this Python (the virtualenv's gunicorn or celery module)."""
+    lines = dict(
+        line.split(":", 1)
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    if process not in lines:
+        raise SetupError(f"the Procfile has no '{process}' process")
 
-    def __init__(
-        self, name: str, env: dict[str, str], *, workers: int = 2, worker_class: str = "sync"
-    ):
-        self.base = f"http://127.0.0.1:{free_port()}"
+    def expand(match: re.Match) -> str:
+        return env.get(match.group(1)) or match.group(2) or ""
+
+    line = re.sub(r"\$\{(\w+)(?::-([^}]*))?\}", expand, lines[process])
+    program, *arguments = shlex.split(line)
+    if program == "python":
+        return [sys.executable, *arguments]
+    return [sys.executable, "-m", program, *arguments]
+
+
+class Server(Process):
+    """gunicorn serving the project, started by the Procfile's `web` line."""
+
+    def __init__(self, name: str, env: dict[str, str], *, workers: int = 2):
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
         self.workers = workers
-        self.worker_class = worker_class
-        super().__init__(
-            name,
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--bind",
-                self.base.removeprefix("http://"),
-                "--workers",
-                str(workers),
-                "--worker-class",
-                worker_class,
-                # Under a 64-client load the listen queue, not gunicorn, should do the waiting.
-                "--backlog",
-                "2048",
-            ],
-            env,
-        )
+        env = {**env, "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
+        super().__init__(name, procfile_command("web", env), env)
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -248,27 +267,11 @@ class Server(Process):
 
 
 class CeleryWorker(Process):
-    """A Celery worker on the production settings (the Procfile's `worker` line)."""
+    """A Celery worker on the production settings, started by the Procfile's `worker` line."""
 
     def __init__(self, env: dict[str, str], *, concurrency: int = 1):
-        super().__init__(
-            "celery-worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--concurrency",
-                str(concurrency),
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel",
-                "INFO",
-            ],
-            env,
-        )
+        env = {**env, "CELERY_CONCURRENCY": str(concurrency)}
+        super().__init__("celery-worker", procfile_command("worker", env), env)
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

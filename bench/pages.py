@@ -49,7 +49,7 @@ CACHED_TARGET = 0.5
 UNCACHED_TARGET = 0.06
 QUERY_TARGET = 12
 WORKERS = 2
-WORKER_CLASS = "sync"  # gunicorn's default, as deployed
+WORKER_CLASS = "sync"  # gunicorn's default, as the Procfile deploys it
 WRK_THREADS = 1
 WRK_CONNECTIONS = 8
 
@@ -219,7 +219,7 @@ def run(args, env: dict[str, str]) -> None:
     queries = count_queries(list(pages.values()), args.show_queries)
 
     servers = {
-        name: Server(name, server_env, workers=WORKERS, worker_class=WORKER_CLASS)
+        name: Server(name, server_env, workers=WORKERS)
         for name, server_env in (("cached", env), ("uncached", uncached_env))
     }
     try:

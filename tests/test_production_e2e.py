@@ -18,7 +18,6 @@ from urllib.parse import urlencode, urlparse
 
 import psycopg
 import pytest
-import redis
 
 from bench._harness import (
     ROOT,
@@ -31,6 +30,8 @@ from bench._harness import (
     recreate_database,
     redis_flush,
     settings_env,
+    signed_webhook,
+    unreachable,
 )
 from bench.fake_stripe import completed_event
 
@@ -41,22 +42,10 @@ REDIS_URL = os.environ.get("TEST_PRODUCTION_REDIS_URL", "redis://127.0.0.1:6379/
 pytestmark = [pytest.mark.worker, pytest.mark.production]
 
 
-def _reachable() -> str | None:
-    try:
-        psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
-    except psycopg.Error as error:
-        return f"PostgreSQL at {POSTGRES_URL} is unreachable: {error}"
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except redis.RedisError as error:
-        return f"Redis at {REDIS_URL} is unreachable: {error}"
-    return None
-
-
 @pytest.fixture(scope="module")
 def stack():
     """Everything a production deployment runs, on loopback; torn down afterwards."""
-    if reason := _reachable():
+    if reason := unreachable(POSTGRES_URL, REDIS_URL):
         pytest.skip(reason)
     worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
     database_url = POSTGRES_URL.rsplit("/", 1)[0] + f"/shanxin_e2e_{worker_id}_{os.getpid()}"
@@ -185,8 +174,6 @@ def test_a_donation_completes_end_to_end_under_the_production_settings(stack):
 
     # Stripe tells the site the donor paid, signed with the endpoint's secret; then again (Stripe
     # retries deliveries), which must change nothing.
-    from bench._harness import signed_webhook
-
     event = completed_event(session)
     for _delivery in range(2):
         body, webhook_headers = signed_webhook(event, stack["env"]["STRIPE_WEBHOOK_SECRET"])
