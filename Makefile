@@ -80,6 +80,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/webhooks.py
 	$(PY) bench/import.py
 	$(PY) bench/matching.py
+	$(PY) bench/load.py
 
 makemessages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --no-obsolete --add-location=file
