@@ -526,9 +526,9 @@ def run(args) -> bool:
             plan["started_at"] = timezone.now()
             connections.close_all()
             print(
-                f"\ngunicorn --workers {args.workers} --worker-class sync (2 x CPUs + 1), one "
-                f"Celery worker, PostgreSQL, Redis, the Stripe stand-in and this load generator "
-                f"on {os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.2f}",
+                f"\ngunicorn (the Procfile's web line) with {args.workers} sync workers "
+                f"(default 2 x CPUs + 1), one Celery worker, PostgreSQL, Redis, the Stripe "
+                f"stand-in and this load generator on {os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.2f}",
                 flush=True,
             )
             stats = Stats()

@@ -33,6 +33,7 @@ def test_a_short_load_run_has_no_error_and_keeps_the_invariants():
             "bench/load.py",
             "--clients=16",
             "--duration=8",
+            "--workers=2",  # fewer processes to start; the full run uses 2 x CPUs + 1
             "--site=small",
             f"--database-url={database_url}",
             f"--redis-url={REDIS_URL}",
