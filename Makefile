@@ -89,6 +89,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/webhooks.py
 	$(PY) bench/import.py
 	$(PY) bench/matching.py
+	$(PY) bench/load.py
 
 EN_CATALOG := locale/en/LC_MESSAGES/django.po
 makemessages: $(VENV)/.installed

@@ -21,152 +21,37 @@ only when the benchmark itself could not run. Needs `wrk` (apt-get install wrk).
 import argparse
 import os
 import re
-import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
+from _harness import (
+    HEALTH,
+    ROOT,
+    Server,
+    SetupError,
+    get,
+    manage,
+    recreate_database,
+    redis_flush,
+    settings_env,
+)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/shanxin_bench"
 # A Redis database of its own: the benchmark flushes it.
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/5"
-BARE = "/healthz/"
+BARE = HEALTH
 HOME = "/zh-hans/"
 INDEX = "/zh-hans/projects/"
 CACHED_TARGET = 0.5
 UNCACHED_TARGET = 0.06
 QUERY_TARGET = 12
 WORKERS = 2
-WORKER_CLASS = "sync"  # gunicorn's default, as deployed
+WORKER_CLASS = "sync"  # gunicorn's default, as the Procfile deploys it
 WRK_THREADS = 1
 WRK_CONNECTIONS = 8
-
-
-class SetupError(Exception):
-    """The benchmark could not run; the figures would mean nothing."""
-
-
-def settings_env(database_url: str, redis_url: str) -> dict[str, str]:
-    """The environment of a production deployment served over plain http on this machine."""
-    env = dict(os.environ)
-    env.pop("PAGE_CACHE_SECONDS", None)  # the cached server runs on the settings' default
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY=secrets.token_hex(32),  # hex never contains the "insecure key" markers
-        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        SECURE_SSL_REDIRECT="false",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        # Production refuses to start without Stripe keys; no page served here calls Stripe.
-        STRIPE_SECRET_KEY="sk_test_bench_unused",  # noqa: S106
-        STRIPE_WEBHOOK_SECRET="whsec_bench_unused",  # noqa: S106
-        LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-def recreate_database(url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    try:
-        with psycopg.connect(
-            host=parts.hostname,
-            port=parts.port or 5432,
-            user=parts.username,
-            password=parts.password,
-            dbname="postgres",
-            autocommit=True,
-        ) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            if not drop_only:
-                connection.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as error:
-        raise SetupError(f"PostgreSQL at {parts.hostname}:{parts.port or 5432}: {error}") from None
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    print(f"  manage.py {' '.join(args)}", flush=True)
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise SetupError(f"manage.py {args[0]} failed:\n{result.stdout}{result.stderr}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def get(url: str) -> tuple[int, dict[str, str]]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            response.read()
-            return response.status, dict(response.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers)
-
-
-class Server:
-    """One gunicorn serving the project; its log goes to a temporary file shown on failure."""
-
-    def __init__(self, name: str, env: dict[str, str]):
-        self.name = name
-        self.base = f"http://127.0.0.1:{free_port()}"
-        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--bind",
-                self.base.removeprefix("http://"),
-                "--workers",
-                str(WORKERS),
-                "--worker-class",
-                WORKER_CLASS,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SetupError(f"gunicorn ({self.name}) exited:\n{self.log_tail()}")
-            try:
-                if get(self.base + BARE)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise SetupError(f"gunicorn ({self.name}) did not answer {BARE}:\n{self.log_tail()}")
-
-    def log_tail(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")[-3000:]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
 
 
 def page_cache_header(server: Server, path: str) -> str | None:
@@ -248,18 +133,12 @@ def verdict(ok: bool) -> str:
 
 def set_up(args, env: dict[str, str]) -> None:
     """Fill the (new, empty) database; start from an empty cache."""
-    import redis
-
-    try:
-        cache = redis.Redis.from_url(args.redis_url)
-        cache.ping()
-    except redis.RedisError as error:
-        raise SetupError(f"Redis at {args.redis_url}: {error}") from None
+    redis_flush(args.redis_url)
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo", "--allow-production")  # a throwaway database
     manage(env, "collectstatic", "--noinput", "--clear")
     # Seeding filled navigation and page-cache versions; every server starts from an empty cache.
-    cache.flushdb()
+    redis_flush(args.redis_url)
 
 
 def measure(args, servers: dict[str, Server], paths: list[str]) -> tuple[dict, dict[str, bool]]:
@@ -339,7 +218,10 @@ def run(args, env: dict[str, str]) -> None:
     pages = {"home": HOME, "index": INDEX, "project": project_page_path()}
     queries = count_queries(list(pages.values()), args.show_queries)
 
-    servers = {"cached": Server("cached", env), "uncached": Server("uncached", uncached_env)}
+    servers = {
+        name: Server(name, server_env, workers=WORKERS)
+        for name, server_env in (("cached", env), ("uncached", uncached_env))
+    }
     try:
         rates, still_hit = measure(args, servers, [BARE, *pages.values()])
     finally:

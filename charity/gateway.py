@@ -41,8 +41,12 @@ def example(resource: str, **fields) -> dict:
 class StripeGateway:
     """Stripe's API, through the official SDK."""
 
-    def __init__(self, api_key: str):
-        self.client = stripe.StripeClient(api_key, max_network_retries=2)
+    def __init__(self, api_key: str, *, api_base: str = stripe.DEFAULT_API_BASE):
+        # `api_base` is Stripe's own address except where a Stripe-compatible stand-in answers
+        # (the production end-to-end test and the load benchmark run one on loopback).
+        self.client = stripe.StripeClient(
+            api_key, max_network_retries=2, base_addresses={"api": api_base}
+        )
 
     def create_checkout_session(self, params: dict, *, idempotency_key: str) -> dict:
         session = self.client.v1.checkout.sessions.create(
@@ -115,7 +119,7 @@ def now_timestamp() -> int:
 def gateway():
     """Stripe when keys are configured; otherwise the local test gateway (never in production)."""
     if settings.STRIPE_SECRET_KEY:
-        return StripeGateway(settings.STRIPE_SECRET_KEY)
+        return StripeGateway(settings.STRIPE_SECRET_KEY, api_base=settings.STRIPE_API_BASE)
     from .test_gateway import LocalTestGateway
 
     return LocalTestGateway()

@@ -246,7 +246,7 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "xlsx", "csv", "odt", "do
 
 # --- Static and media ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
@@ -294,6 +294,9 @@ VOLUNTEER_MINUTES_READER = "volunteers.selectors.approved_volunteer_minutes"
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Where the Stripe SDK sends its requests: Stripe itself, unless a Stripe-compatible server stands
+# in (the production end-to-end test and bench/load.py run one on loopback).
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 # Without a secret key, the local test gateway stands in for Stripe (never in production). It signs
 # the events it delivers to the site's own webhook with this secret.
 STRIPE_TEST_GATEWAY = not STRIPE_SECRET_KEY

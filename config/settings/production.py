@@ -27,6 +27,32 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploads (images, expenditure receipts, documents) must be visible to every app server and
+# worker: a volume mounted at MEDIA_ROOT on each, or S3-compatible object storage.
+MEDIA_STORAGE = env("MEDIA_STORAGE", default="filesystem")
+if MEDIA_STORAGE == "s3":
+    if not env("S3_BUCKET", default=""):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET (and its endpoint and keys).")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("S3_BUCKET"),
+            # Empty: AWS itself; otherwise any S3-compatible service (MinIO, Ceph, OSS, COS).
+            "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("S3_REGION", default="") or None,
+            # Empty keys: boto3 finds credentials itself (instance role, AWS_* variables).
+            "access_key": env("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY", default="") or None,
+            "custom_domain": env("S3_CUSTOM_DOMAIN", default="") or None,
+            # A private bucket: files are served through expiring signed URLs, and an upload
+            # never replaces another file of the same name.
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured("MEDIA_STORAGE must be 'filesystem' or 's3'.")
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
