@@ -47,6 +47,11 @@ browser:
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# axe-core (the accessibility checker the browser tests inject into pages), pinned in package-lock.json.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
@@ -60,7 +65,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install-dev messages fonts browser lint
+test: install-dev messages fonts browser lint node_modules/axe-core/axe.min.js
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check --fail-level WARNING
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -94,4 +99,4 @@ lock:
 	  /tmp/shanxin-lock/bin/pip freeze --exclude pip --exclude setuptools | grep -vxF -f requirements/base.txt ) > requirements/dev.txt
 
 clean:
-	rm -rf $(VENV) staticfiles .test-db* .test-media
+	rm -rf $(VENV) node_modules staticfiles .test-db* .test-media
