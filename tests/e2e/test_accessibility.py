@@ -1,0 +1,121 @@
+"""The public and personal pages people use most pass axe-core's WCAG 2.1 A/AA checks in both
+languages: no serious or critical violation (WCAG conformance as axe measures it, in Chromium).
+
+axe-core comes from npm (package-lock.json, installed by `make test`) and is injected into each
+page; the browser context bypasses the Content-Security-Policy only so that the injected script
+may run. One demo site (seed_demo: both languages, real gifts, shifts and published reports)
+serves every page, so the file stays well under a minute.
+"""
+
+import re
+from collections import Counter
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import Browser, Page, expect
+
+from cms.management.commands.seed_demo import DEMO_PASSWORD
+from cms.models import CharityProjectPage, HomePage, ProjectIndexPage, TransparencyReportPage
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migrated_rows"),
+]
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+FAILING = ("serious", "critical")
+IMPACTS = ("critical", "serious", "moderate", "minor")
+LANGUAGES = {"zh-hans": "zh-hans", "en": "en"}  # URL prefix → expected <html lang>
+
+RUN_AXE = """async (tags) => {
+  const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+  return results.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    targets: v.nodes.map((n) => n.target.join(" ")),
+  }));
+}"""
+
+
+def axe_violations(page: Page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(RUN_AXE, TAGS)
+
+
+@pytest.fixture
+def demo(migrated_rows):
+    """The demo site and the paths of the pages to check, by name, in the original language."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make test` (or `npm ci`) to install axe-core")
+    # The live server overrides settings, which hides the test settings' module name that
+    # seed_demo looks for; a test database is the throwaway instance the flag is meant for.
+    call_command("seed_demo", allow_production=True, stdout=StringIO())
+    project = CharityProjectPage.objects.live().filter(locale__language_code="zh-hans").first()
+    return {
+        "home": HomePage.objects.get(locale__language_code="zh-hans").url,
+        "project index": ProjectIndexPage.objects.live()
+        .filter(locale__language_code="zh-hans", depth=3)
+        .first()
+        .url,
+        "project detail": project.url,
+        "donate": f"/zh-hans/give/{project.project_id}/",
+        "opportunities": "/zh-hans/volunteer/",
+        "volunteer dashboard": "/zh-hans/volunteer/me/",
+        "my donations": "/zh-hans/me/donations/",
+        "transparency report": TransparencyReportPage.objects.live()
+        .filter(locale__language_code="zh-hans")
+        .first()
+        .url,
+    }
+
+
+def logged_in_page(browser: Browser, live_server, email: str) -> Page:
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/en/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/en/me/$"))
+    return page
+
+
+def test_main_pages_have_no_serious_or_critical_axe_violation_in_either_language(
+    live_server, browser: Browser, demo
+):
+    visitor = browser.new_context(bypass_csp=True).new_page()
+    pages = {
+        "volunteer dashboard": logged_in_page(browser, live_server, "volunteer@shanxin.example"),
+        "my donations": logged_in_page(browser, live_server, "donor@shanxin.example"),
+    }
+    failures, counts = [], {}
+    for name, zh_path in demo.items():
+        page = pages.get(name, visitor)
+        for prefix, lang in LANGUAGES.items():
+            path = zh_path.replace("/zh-hans/", f"/{prefix}/", 1)
+            response = page.goto(f"{live_server.url}{path}")
+            assert response.ok, f"{path}: HTTP {response.status}"
+            assert page.url.endswith(path), f"{path} led to {page.url}"
+            assert page.locator("html").get_attribute("lang") == lang, path
+            violations = axe_violations(page)
+            tally = Counter()
+            for violation in violations:
+                tally[violation["impact"]] += len(violation["targets"])
+                if violation["impact"] in FAILING:
+                    failures.append(
+                        f"{name} [{prefix}] {path}: {violation['id']} ({violation['impact']}): "
+                        f"{violation['help']}: {', '.join(violation['targets'][:5])}"
+                    )
+            counts[f"{name} [{prefix}]"] = tally
+
+    print("\naxe violations by page (nodes, by impact)")
+    print(f"{'page':<32}" + "".join(f"{impact:>10}" for impact in IMPACTS))
+    for page_name, tally in counts.items():
+        print(f"{page_name:<32}" + "".join(f"{tally[impact]:>10}" for impact in IMPACTS))
+    assert not failures, "\n".join(failures)
