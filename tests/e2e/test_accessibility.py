@@ -17,8 +17,9 @@ from django.conf import settings
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
-from cms.management.commands.seed_demo import DEMO_PASSWORD
+from cms.management.commands.seed_demo import DEMO_PASSWORD, HOME
 from cms.models import CharityProjectPage, HomePage, ProjectIndexPage, TransparencyReportPage
+from cms.services import site_home_ensure
 
 pytestmark = [
     pytest.mark.e2e,
@@ -31,6 +32,10 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 FAILING = ("serious", "critical")
 IMPACTS = ("critical", "serious", "moderate", "minor")
 LANGUAGES = {"zh-hans": "zh-hans", "en": "en"}  # URL prefix → expected <html lang>
+NAV_LABELS = {
+    "en": ["Home", "Volunteer"],
+    "zh-hans": ["首页", "志愿服务"],
+}  # a site with a home only
 
 RUN_AXE = """async (tags) => {
   const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
@@ -119,3 +124,63 @@ def test_main_pages_have_no_serious_or_critical_axe_violation_in_either_language
     for page_name, tally in counts.items():
         print(f"{page_name:<32}" + "".join(f"{tally[impact]:>10}" for impact in IMPACTS))
     assert not failures, "\n".join(failures)
+
+
+FOCUSED = """() => {
+  const element = document.activeElement;
+  const style = getComputedStyle(element);
+  return {id: element.id, text: element.textContent.trim(), outline: style.outlineStyle,
+          width: parseFloat(style.outlineWidth)};
+}"""
+
+
+def tab_to(page: Page) -> dict:
+    page.keyboard.press("Tab")
+    focused = page.evaluate(FOCUSED)
+    # Every stop shows where the focus is (WCAG 2.4.7): the site's 2-3px ring.
+    assert focused["outline"] != "none" and focused["width"] >= 2, focused
+    return focused
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_mobile_menu_and_skip_link_work_from_the_keyboard(
+    live_server, browser: Browser, migrated_rows, language
+):
+    site_home_ensure(translations=HOME)
+    page = browser.new_context(bypass_csp=True, viewport={"width": 375, "height": 800}).new_page()
+    page.goto(f"{live_server.url}/{language}/")
+    toggle = page.locator("[data-nav-toggle]")
+    nav = page.locator("#site-nav")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(nav).to_be_hidden()
+
+    # The skip link comes first, shows when focused and moves the focus to the content.
+    tab_to(page)
+    skip = page.locator(".skip-link")
+    expect(skip).to_be_focused()
+    assert skip.bounding_box()["y"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    # From the top again: skip link, brand, then the menu button, which opens the menu.
+    page.goto(f"{live_server.url}/{language}/")
+    for _ in range(3):
+        tab_to(page)
+    expect(toggle).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(nav).to_be_visible()
+    links = nav.locator(".site-nav__list a")
+    expect(links).to_have_count(len(NAV_LABELS[language]))
+    for label in NAV_LABELS[language]:
+        assert tab_to(page)["text"] == label
+    # Escape closes it and gives the focus back to the button; Space opens it again.
+    page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(nav).to_be_hidden()
+    expect(toggle).to_be_focused()
+    page.keyboard.press(" ")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    violations = [v for v in axe_violations(page) if v["impact"] in FAILING]
+    assert not violations, violations
