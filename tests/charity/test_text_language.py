@@ -2,10 +2,11 @@
 reader switches voice; text in the page's own language or mixing both is left as it is."""
 
 import pytest
+from django import forms
 from django.template import Context, Template
 from django.utils import translation
 
-from charity.templatetags.text_language import text_language
+from charity.text_language import LanguageMarkingSelect, text_language
 
 TEMPLATE = Template(
     "{% load text_language %}<p{{ name|lang_attr }}>{{ name }}</p>|{{ name|in_own_language }}"
@@ -53,3 +54,15 @@ def test_text_in_the_pages_language_or_mixed_is_left_alone_and_all_is_escaped():
     assert render("<善>", "en") == (
         '<p lang="zh-Hans">&lt;善&gt;</p>|<span lang="zh-Hans">&lt;善&gt;</span>'
     )
+
+
+def test_a_select_marks_the_options_in_the_other_language():
+    field = forms.ChoiceField(
+        choices=[("", "All"), ("sunshine", "善心社区慈善基金会"), ("red-cross", "Red Cross")],
+        widget=LanguageMarkingSelect,
+    )
+    with translation.override("en"):
+        html = field.widget.render("organization", "", attrs={"id": "id_organization"})
+    assert '<option value="sunshine" lang="zh-Hans">善心社区慈善基金会</option>' in html
+    assert '<option value="red-cross">Red Cross</option>' in html
+    assert '<option value="" selected>All</option>' in html

@@ -49,7 +49,7 @@ RUN_AXE = """async (tags) => {
 
 
 # Text that is only Chinese, read in the page's English voice: no element between it and <html>
-# says lang="zh-…" (WCAG 3.1.2). Choices inside <select> are left out: the browser's own list.
+# (a <select>'s options included) says lang="zh-…" (WCAG 3.1.2).
 CHINESE_READ_AS_ENGLISH = r"""() => {
   const found = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -57,7 +57,7 @@ CHINESE_READ_AS_ENGLISH = r"""() => {
     const text = node.textContent.trim();
     const element = node.parentElement;
     if (!/[\u4e00-\u9fff]/.test(text) || /[A-Za-z]/.test(text)) continue;
-    if (element.closest("script, style, select, [aria-hidden=true]")) continue;
+    if (element.closest("script, style, [aria-hidden=true]")) continue;
     if (!element.closest("[lang]").lang.toLowerCase().startsWith("zh")) found.push(text);
   }
   return found;
