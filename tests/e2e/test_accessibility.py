@@ -3,8 +3,8 @@ languages: no serious or critical violation (WCAG conformance as axe measures it
 
 axe-core comes from npm (package-lock.json, installed by `make test`) and is injected into each
 page; the browser context bypasses the Content-Security-Policy only so that the injected script
-may run. One demo site (seed_demo: both languages, real gifts, shifts and published reports)
-serves every page, so the file stays well under a minute.
+may run. One demo site (seed_demo: both languages, real gifts, shifts and published reports),
+seeded once, serves all sixteen page views.
 """
 
 import re
@@ -32,10 +32,8 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 FAILING = ("serious", "critical")
 IMPACTS = ("critical", "serious", "moderate", "minor")
 LANGUAGES = {"zh-hans": "zh-hans", "en": "en"}  # URL prefix → expected <html lang>
-NAV_LABELS = {
-    "en": ["Home", "Volunteer"],
-    "zh-hans": ["首页", "志愿服务"],
-}  # a site with a home only
+# The header's sections of a site with a home page only.
+NAV_LABELS = {"en": ["Home", "Volunteer"], "zh-hans": ["首页", "志愿服务"]}
 
 RUN_AXE = """async (tags) => {
   const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
