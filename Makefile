@@ -47,6 +47,11 @@ browser:
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# axe-core (the accessibility checker the browser tests inject into pages), pinned in package-lock.json.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
@@ -69,7 +74,7 @@ security: $(VENV)/.installed-dev
 audit: $(VENV)/.installed-dev
 	$(BIN)/pip-audit --strict --disable-pip --no-deps -r requirements/base.txt -r requirements/dev.txt
 
-test: install-dev messages fonts browser lint security
+test: install-dev messages fonts browser lint security node_modules/axe-core/axe.min.js
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check --fail-level WARNING
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -108,4 +113,4 @@ lock:
 	  /tmp/shanxin-lock/bin/pip freeze --exclude pip --exclude setuptools | grep -vxF -f requirements/base.txt ) > requirements/dev.txt
 
 clean:
-	rm -rf $(VENV) staticfiles .test-db* .test-media
+	rm -rf $(VENV) node_modules staticfiles .test-db* .test-media

@@ -14,6 +14,7 @@ from wagtail.images.models import Filter
 from charity.models import BeneficiaryGroupCode, Organization, ProjectStatus
 from charity.regions import province_choices
 from charity.selectors import project_totals
+from charity.text_language import LanguageMarkingSelect
 
 from .models import CharityProjectPage, ProjectUpdatePage
 from .search import query_text
@@ -38,8 +39,11 @@ class Sort:
 class ProjectFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     group = forms.ChoiceField(label=_("Who it helps"), required=False)
-    region = forms.ChoiceField(label=_("Province"), required=False)
-    organization = forms.ChoiceField(label=_("Organization"), required=False)
+    # Province and organization names exist in Chinese only: their options say so on English pages.
+    region = forms.ChoiceField(label=_("Province"), required=False, widget=LanguageMarkingSelect)
+    organization = forms.ChoiceField(
+        label=_("Organization"), required=False, widget=LanguageMarkingSelect
+    )
     status = forms.ChoiceField(label=_("Status"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=Sort.CHOICES)
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from charity.regions import region_choices
+from charity.text_language import LanguageMarkingSelect
 
 from .models import CertificateKind, Skill, Urgency, VolunteerProfile
 from .services import PROFILE_FIELDS
@@ -271,12 +272,15 @@ class CertificateForm(forms.Form):
 class OpportunityFilterForm(forms.Form):
     """The opportunities page's filters; choices come from volunteers.selectors."""
 
-    district = forms.ChoiceField(label=_("District"), required=False)
+    # District and organization names exist in Chinese only: their options say so on English pages.
+    district = forms.ChoiceField(label=_("District"), required=False, widget=LanguageMarkingSelect)
     skill = forms.ChoiceField(label=_("Skill needed"), required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=_DateInput())
     date_to = forms.DateField(label=_("Until"), required=False, widget=_DateInput())
     urgency = forms.ChoiceField(label=_("Urgency"), required=False)
-    organization = forms.ChoiceField(label=_("Organization"), required=False)
+    organization = forms.ChoiceField(
+        label=_("Organization"), required=False, widget=LanguageMarkingSelect
+    )
     for_me = forms.BooleanField(label=_("Only shifts for me"), required=False)
 
     def __init__(self, *args, choices: dict, **kwargs):
