@@ -7,45 +7,28 @@ the event's), and is killed there with SIGKILL: no clean-up, no rollback sent, n
 
 import os
 import signal
-import time
 
 import pytest
 from django.utils import timezone
 
-from charity.models import Donation, DonationStatus, LedgerEntry, StripeEvent
+from charity.models import Donation, StripeEvent
 from tests.charity.stripe_helpers import checkout_session, deliver, event
 from tests.factories import DonationFactory
 
-from .conftest import DatabaseLock, assert_applied_once, children_of, wait_for
+from .helpers import (
+    DatabaseLock,
+    assert_applied_once,
+    assert_nothing_applied,
+    children_of,
+    stopped_inside_apply,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("migrated_rows"),
 ]
-
-
-def stopped_inside_apply(lock: DatabaseLock, workers, event_id: str) -> None:
-    """Wait until the worker has taken the event's message and is held inside its transaction."""
-    wait_for(workers.unacked, what="the worker to take the event")
-    if lock.vendor == "postgresql":
-        wait_for(
-            lock.waiting_backends,
-            what=f"the apply to wait for the donation's row lock:\n{workers.output()}",
-        )
-        assert lock.event_is_locked(event_id), "the apply holds the event's lock: it is mid-way"
-    else:
-        # SQLite cannot show a waiting writer; the worker has the message, and whatever it has
-        # done cannot commit while the test holds the write lock.
-        time.sleep(1)
-
-
-def assert_nothing_applied(donation, event_id: str) -> None:
-    donation.refresh_from_db()
-    assert donation.status == DonationStatus.PENDING
-    assert donation.receipt_number is None
-    assert not LedgerEntry.objects.exists()
-    assert StripeEvent.objects.get(pk=event_id).processed_at is None
 
 
 def test_a_pool_process_killed_mid_apply_is_replaced_and_the_event_applied_once(
