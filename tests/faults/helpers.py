@@ -103,16 +103,13 @@ class Workers:
         return "\n".join(log.read_text() for log in self.logs)
 
     def stop(self) -> None:
+        """The test is over: kill the workers and their pool processes, nothing is in flight."""
         for worker in self.processes:
             if worker.poll() is None:
-                # The test is over: a cold shutdown, without waiting for the pool to drain.
-                worker.send_signal(signal.SIGQUIT)
-        for worker in self.processes:
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
+                for process in children_of(worker.pid):
+                    os.kill(process, signal.SIGKILL)
                 worker.kill()
-                worker.wait()
+            worker.wait()
 
     def send(self, task_name: str, *args) -> None:
         # send_task (unlike delay) goes to the broker even though the suite runs tasks eagerly.
@@ -146,8 +143,9 @@ class Workers:
         for tag in self.unacked():
             self.redis.hdel("unacked", tag)
             self.redis.zrem("unacked_index", tag)
-        for key in self.redis.scan_iter(match=f"{self.queue}*"):
-            self.redis.delete(key)
+        for pattern in (f"{self.queue}*", f"_kombu.binding*.{self.queue}"):
+            for key in self.redis.scan_iter(match=pattern):
+                self.redis.delete(key)
 
 
 class WebhookQueue:
