@@ -4,6 +4,7 @@ Online payment state changes only when Stripe says so (services.stripe_events); 
 are the one place a donation's status, receipt number and ledger entries change.
 """
 
+import datetime
 import zoneinfo
 from dataclasses import dataclass
 
@@ -232,11 +233,16 @@ def donation_checkout_start(
             params, idempotency_key=f"shanxin-checkout-{donation.pk}"
         )
     except Exception as error:
+        # The donor never reached a payment page: the gift failed, and a monthly gift never began.
         with transaction.atomic():
             locked = donation_lock(donation.pk)
             donation_set_status(
                 donation=locked, status=DonationStatus.FAILED, source="checkout:error"
             )
+            if gift is not None:
+                RecurringGift.objects.filter(pk=gift.pk, status=RecurringGiftStatus.PENDING).update(
+                    status=RecurringGiftStatus.CANCELLED, cancelled_at=timezone.now()
+                )
         raise CharityError(
             _("The payment service could not be reached. Nothing was charged; please try again."),
             code="gateway_unavailable",
@@ -445,6 +451,26 @@ def donation_guest_url(donation: Donation) -> str:
     with translation.override(donation.language):
         path = reverse("charity:donation_detail", kwargs={"token": donation.guest_token})
     return f"{settings.WAGTAILADMIN_BASE_URL}{path}"
+
+
+def donations_receipt_unsent(
+    *, older_than: datetime.timedelta, within: datetime.timedelta = datetime.timedelta(days=30)
+) -> list[int]:
+    """Received gifts whose receipt email has not gone out `older_than` after they were received
+    (or entered), oldest first; gifts entered more than `within` ago are left alone."""
+    now = timezone.now()
+    return list(
+        Donation.objects.filter(
+            receipt_sent_at__isnull=True,
+            receipt_number__isnull=False,
+            created_at__gte=now - within,
+            created_at__lte=now - older_than,
+            received_at__lte=now - older_than,
+        )
+        .exclude(donor_email="")
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
 
 
 def donation_send_receipt(*, donation_id: int) -> bool:

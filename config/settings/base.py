@@ -277,6 +277,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Stripe events that failed or arrived before what they refer to.
     "stripe-events-retry": {"task": "charity.tasks.stripe_events_retry", "schedule": 60.0},
+    # Receipts not sent (the mail server was down past the retries, or a worker died first).
+    "donation-receipts-resend": {
+        "task": "charity.tasks.donation_receipts_resend",
+        "schedule": 600.0,
+    },
     # The day-before reminders of volunteer shifts (each sent once, however often this runs).
     "shift-reminders-send": {"task": "volunteers.tasks.shift_reminders_send", "schedule": 3600.0},
     # Disclosures due within 30 days or overdue: each reminder once, to the owners (08:30 China time).
