@@ -14,6 +14,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
+from django.db import models
 from django.http import StreamingHttpResponse
 from django.urls import include, path, reverse
 from django.utils import timezone
@@ -94,11 +95,20 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+# Recorded facts that are not fields of the object's model.
+EXTRA_LABELS = {
+    "documents": _("receipts and invoices"),
+    "reversed_by": _("reversed by"),
+}
+
+
 def _field(object_type: str, name: str):
+    """The model field a change names; None for reverse relations and recorded facts."""
     try:
-        return apps.get_model(MODELS[object_type])._meta.get_field(name)
+        field = apps.get_model(MODELS[object_type])._meta.get_field(name)
     except (KeyError, LookupError, FieldDoesNotExist):
         return None
+    return field if isinstance(field, models.Field) else None
 
 
 def _value(field, value, members: dict) -> str:
@@ -124,7 +134,10 @@ def describe_changes(entry, members: dict) -> list[dict]:
     rows = []
     for name, change in entry.changes.items():
         field = _field(entry.object_type, name)
-        label = str(field.verbose_name) if field is not None else name.replace("_", " ")
+        if field is not None:
+            label = str(field.verbose_name)
+        else:
+            label = str(EXTRA_LABELS.get(name, name.replace("_", " ")))
         if change == CHANGED:
             rows.append({"field": label, "changed": True})
         else:

@@ -227,3 +227,44 @@ def test_the_csv_holds_the_filtered_list(client, organization, member_of):
     assert [row["action"] for row in rows] == ["organization.update"]
     assert rows[0]["who"] == owner.public_name
     assert rows[0]["object"].startswith("'=")  # not a formula in a spreadsheet
+
+
+def test_the_demo_owner_s_trail_tells_the_organization_s_story(client):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    owner = UserFactory._meta.model.objects.get(email="owner@shanxin.example")
+    client.force_login(owner)
+    response = client.get(URL)
+    assert response.status_code == 200
+    kinds = set(
+        AuditEntry.objects.filter(organization__slug="sunshine-community").values_list(
+            "object_type", flat=True
+        )
+    )
+    assert kinds == set(AuditObjectType.values)
+    actions = {e.action for e in shown(response)}
+    assert len(actions) >= 3
+    names = {e.actor.public_name for e in shown(response) if e.actor}
+    assert names  # staff and volunteers by name, never an address
+    assert "@" not in response.content.decode().split("data-audit-entries", 1)[1]
+
+
+def test_an_expenditure_s_receipts_and_reversal_are_labelled(client, organization, member_of):
+    owner = member_of(organization)
+    entry = AuditEntry.objects.create(
+        organization=organization,
+        actor=owner,
+        action=AuditAction.EXPENDITURE_REVERSE,
+        object_type=AuditObjectType.EXPENDITURE,
+        object_id=7,
+        changes={"documents": [1, 2], "reversed_by": [None, 8], "category": [None, "program"]},
+    )
+    client.force_login(owner)
+    (row,) = client.get(URL).context["rows"]
+    assert row["entry"] == entry
+    assert row["changes"] == [
+        {"field": "receipts and invoices", "old": "1", "new": "2"},
+        {"field": "reversed by", "old": "—", "new": "8"},
+        {"field": "category", "old": "—", "new": "Charitable activity"},
+    ]
