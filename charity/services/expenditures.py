@@ -251,9 +251,9 @@ def expenditure_update(*, actor: User, expenditure: Expenditure, **fields) -> Ex
         expenditure.save()
         if previous_status != ExpenditureStatus.DRAFT:
             _record_status(expenditure, from_status=previous_status, actor=actor)
-        _audit(
-            actor, AuditAction.EXPENDITURE_UPDATE, expenditure, changes_between(before, expenditure)
-        )
+        changes = changes_between(before, expenditure)
+        if changes:  # saving the form unchanged is no change
+            _audit(actor, AuditAction.EXPENDITURE_UPDATE, expenditure, changes)
     return expenditure
 
 
