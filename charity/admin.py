@@ -2,11 +2,12 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Invitation, Membership, Organization, User
+from .models import AuditEntry, Invitation, Membership, Organization, User
 
 
 @admin.register(User)
@@ -74,6 +75,45 @@ class OrganizationAdmin(admin.ModelAdmin):
     def has_verify_permission(self, request):
         return request.user.has_perm("charity.verify_organization")
 
+    # Changes go through the services, so that they are checked and land in the audit trail.
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        fields = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.ORGANIZATION_FIELDS
+        }
+        if fields:
+            services.organization_update(actor=request.user, organization=obj, **fields)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            super().save_formset(request, form, formset, change)
+            return
+        formset.save(commit=False)
+        try:
+            for membership in formset.deleted_objects:
+                services.membership_remove(actor=request.user, membership=membership)
+            for membership, changed in formset.changed_objects:
+                if "role" in changed:
+                    services.membership_change_role(
+                        actor=request.user, membership=membership, role=membership.role
+                    )
+            for membership in formset.new_objects:
+                services.membership_create(
+                    actor=request.user,
+                    organization=form.instance,
+                    user=membership.user,
+                    role=membership.role,
+                )
+        except (ValidationError, PermissionDenied) as error:
+            texts = error.messages if isinstance(error, ValidationError) else [str(error)]
+            for text in texts:
+                self.message_user(request, text, messages.ERROR)
+
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
@@ -89,3 +129,23 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["email", "organization__name"]
     readonly_fields = ["token"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the trail is appended by the services and never edited."""
+
+    list_display = ["created", "organization", "actor", "action", "object_type", "object_label"]
+    list_filter = ["action", "object_type"]
+    list_select_related = ["organization", "actor"]
+    search_fields = ["organization__name", "object_label"]
+    date_hierarchy = "created"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

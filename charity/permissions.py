@@ -29,6 +29,8 @@ ACTIONS: dict[str, Action] = {
     "organization.edit": _action(),
     "membership.view": _action(Role.FINANCE, Role.COORDINATOR, Role.EDITOR),
     "membership.manage": _action(),
+    # Who changed what: the organization's owners only (platform staff read it in Django admin).
+    "audit.view": _action(),
     # Published pages: editors draft and submit, the owner approves what goes live
     "page.edit": _action(Role.EDITOR),
     "page.publish": _action(verified=True),

@@ -10,6 +10,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value,
 from django.utils import timezone
 
 from .models import (
+    AuditEntry,
     Donation,
     DonationStatus,
     Expenditure,
@@ -24,6 +25,7 @@ from .models import (
     Role,
     User,
 )
+from .permissions import ACTIONS, can
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -340,3 +342,46 @@ def disclosure_calendar(
                     year=year,
                 )
     return sorted(items, key=lambda item: (item.status != "overdue", item.due_on))
+
+
+def audit_organizations(*, user: User) -> list[Organization]:
+    """One query (plus the cached role and email checks): the organizations whose audit trail
+    `user` may read. Membership in an owning role, not platform status: a superuser sees the
+    trail of an organization only as one of its owners."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    candidates = Organization.objects.filter(
+        memberships__user=user, memberships__role__in=ACTIONS["audit.view"].roles
+    ).order_by("name")
+    return [organization for organization in candidates if can(user, "audit.view", organization)]
+
+
+def audit_entries(
+    *,
+    organizations,
+    object_type: str = "",
+    actor: User | None = None,
+    since: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
+) -> QuerySet[AuditEntry]:
+    """The organizations' audit entries, newest first, with actor and organization (one query
+    per page). `until` is exclusive."""
+    entries = AuditEntry.objects.filter(organization__in=organizations)
+    if object_type:
+        entries = entries.filter(object_type=object_type)
+    if actor is not None:
+        entries = entries.filter(actor=actor)
+    if since is not None:
+        entries = entries.filter(created__gte=since)
+    if until is not None:
+        entries = entries.filter(created__lt=until)
+    return entries.select_related("actor", "organization").order_by("-created", "-pk")
+
+
+def audit_actors(*, organizations) -> QuerySet[User]:
+    """One query: the people who appear as actors in the organizations' trails."""
+    return User.objects.filter(
+        pk__in=AuditEntry.objects.filter(
+            organization__in=organizations, actor__isnull=False
+        ).values("actor")
+    ).order_by("display_name", "email")

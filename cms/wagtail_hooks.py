@@ -102,7 +102,7 @@ def register_project_viewset():
     return ProjectViewSet("projects")
 
 
-from . import donation_admin, volunteer_admin  # noqa: E402,F401
+from . import audit_admin, donation_admin, volunteer_admin  # noqa: E402,F401
 from .disclosure_admin import add_disclosure_panel  # noqa: E402,F401
 from .expenditure_admin import register_expenditure_viewset  # noqa: E402,F401
 from .report_admin import register_report_viewset  # noqa: E402,F401

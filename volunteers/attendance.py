@@ -13,12 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from charity.models import User
+from charity.models import AuditAction, User
 from charity.permissions import require
 
 from .exceptions import VolunteerError
 from .models import Shift, ShiftSignup, SignupStatus, SignupStatusChange
-from .services import PLATFORM_ZONE, _lock_shift, _require_person, _set_status
+from .services import PLATFORM_ZONE, _audit_signup, _lock_shift, _require_person, _set_status
 
 # The QR code works from a little before the start (people arrive early) until the end.
 CHECK_IN_OPENS_BEFORE = datetime.timedelta(minutes=30)
@@ -90,7 +90,9 @@ def _locked_roster_signup(actor: User, signup: ShiftSignup) -> ShiftSignup:
     return signup
 
 
-def _record(signup: ShiftSignup, *, actor: User, now: datetime.datetime, note: str) -> None:
+def _record(
+    signup: ShiftSignup, *, actor: User, now: datetime.datetime, note: str, field: str
+) -> None:
     SignupStatusChange.objects.create(
         signup=signup,
         from_status=signup.status,
@@ -99,6 +101,10 @@ def _record(signup: ShiftSignup, *, actor: User, now: datetime.datetime, note: s
         changed_at=now,
         note=note,
     )
+    action = (
+        AuditAction.SIGNUP_CHECK_IN if field == "checked_in_at" else AuditAction.SIGNUP_CHECK_OUT
+    )
+    _audit_signup(actor, action, signup, {field: [None, now]})
 
 
 def _check_in(signup: ShiftSignup, *, actor: User, now: datetime.datetime, how: str) -> bool:
@@ -113,7 +119,7 @@ def _check_in(signup: ShiftSignup, *, actor: User, now: datetime.datetime, how: 
         )
     signup.checked_in_at = now
     signup.save(update_fields=["checked_in_at"])
-    _record(signup, actor=actor, now=now, note=how)
+    _record(signup, actor=actor, now=now, note=how, field="checked_in_at")
     return True
 
 
@@ -142,7 +148,9 @@ def signup_check_out(*, actor: User, signup: ShiftSignup) -> ShiftSignup:
     now = timezone.now()
     signup.checked_out_at = now
     signup.save(update_fields=["checked_out_at"])
-    _record(signup, actor=actor, now=now, note="checked out by the coordinator")
+    _record(
+        signup, actor=actor, now=now, note="checked out by the coordinator", field="checked_out_at"
+    )
     return signup
 
 

@@ -19,8 +19,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from charity.audit import audit_record, changes_between, snapshot
 from charity.emails import email_send
-from charity.models import Organization, User
+from charity.models import AuditAction, AuditObjectType, Organization, User
 from charity.permissions import can, require
 
 from .exceptions import VolunteerError
@@ -199,6 +200,51 @@ def _profile_of(actor: User) -> VolunteerProfile:
         ) from None
 
 
+# --- The audit trail ----------------------------------------------------------------------------
+
+
+def _shift_label(shift: Shift) -> str:
+    return f"{shift.task.title} · {shift.starts_at.astimezone(PLATFORM_ZONE):%Y-%m-%d %H:%M}"
+
+
+def _audit_task(actor: User, action: str, task: ReliefTask, changes: dict) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=task,
+        organization=task.organization_id,
+        object_type=AuditObjectType.RELIEF_TASK,
+        label=task.title,
+        changes=changes,
+    )
+
+
+def _audit_shift(actor: User, action: str, shift: Shift, changes: dict) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=shift,
+        organization=shift.task.organization_id,
+        object_type=AuditObjectType.SHIFT,
+        label=_shift_label(shift),
+        changes=changes,
+    )
+
+
+def _audit_signup(actor: User | None, action: str, signup: ShiftSignup, changes: dict) -> None:
+    """The volunteer is known by the sign-up's number, which the roster shows; their name stays
+    out of the trail. Precondition: `signup.shift` is the locked shift (with its task)."""
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=signup,
+        organization=signup.shift.task.organization_id,
+        object_type=AuditObjectType.SIGNUP,
+        label=f"#{signup.pk} · {_shift_label(signup.shift)}",
+        changes=changes,
+    )
+
+
 # --- Tasks and shifts ---------------------------------------------------------------------------
 
 
@@ -214,7 +260,11 @@ def relief_task_create(
     task.full_clean()
     with transaction.atomic():
         task.save()
-        task.required_skills.set(_skills(required_skills))
+        skills = _skills(required_skills)
+        task.required_skills.set(skills)
+        changes = changes_between(dict.fromkeys(fields), task)
+        changes["required_skills"] = [None, sorted(skill.pk for skill in skills)]
+        _audit_task(actor, AuditAction.RELIEF_TASK_CREATE, task, changes)
     return task
 
 
@@ -292,6 +342,12 @@ def shift_create_series(
     with transaction.atomic():
         for shift in shifts:
             shift.save()
+            _audit_shift(
+                actor,
+                AuditAction.SHIFT_CREATE,
+                shift,
+                changes_between(dict.fromkeys(("task", *SHIFT_FIELDS)), shift),
+            )
     return shifts
 
 
@@ -452,6 +508,15 @@ def _set_status(
         changed_at=now,
         note=note,
     )
+    changes = {"status": [old, status]}
+    if status == SignupStatus.COMPLETED:
+        action = AuditAction.SIGNUP_HOURS_APPROVE
+        changes["approved_minutes"] = [None, signup.approved_minutes]
+        if signup.hours_note:
+            changes["hours_note"] = [None, signup.hours_note]
+    else:
+        action = AuditAction.SIGNUP_STATUS
+    _audit_signup(actor, action, signup, changes)
 
 
 def _notify_on_commit(signup: ShiftSignup, kind: str) -> None:
@@ -521,6 +586,8 @@ def shift_signup_create(*, actor: User, shift: Shift) -> ShiftSignup:
                 signup=signup, from_status="", to_status=status, changed_by=actor, changed_at=now
             )
             _take_places(shift, int(status in PLACE_HOLDING_STATUSES))
+            signup.shift = shift
+            _audit_signup(actor, AuditAction.SIGNUP_CREATE, signup, {"status": [None, status]})
     except IntegrityError as error:
         if "signup_one_per_volunteer_and_shift" in str(error):
             raise VolunteerError(
@@ -626,6 +693,7 @@ def shift_cancel(*, actor: User, shift: Shift, reason: str = "") -> Shift:
     now = timezone.now()
     shift.cancelled_at = now
     shift.save(update_fields=["cancelled_at"])
+    _audit_shift(actor, AuditAction.SHIFT_CANCEL, shift, {"cancelled_at": [None, now]})
     note = f"shift cancelled {reason}"[:200]
     for signup in ShiftSignup.objects.filter(shift=shift, status__in=ACTIVE_STATUSES).order_by(
         "pk"
@@ -699,6 +767,7 @@ def shift_update(*, actor: User, shift: Shift, **fields) -> Shift:
     changed = [name for name, value in fields.items() if getattr(shift, name) != value]
     if not changed:
         return shift
+    before = snapshot(shift, changed)
     for name in changed:
         setattr(shift, name, fields[name])
     if shift.capacity < shift.places_taken:
@@ -724,6 +793,7 @@ def shift_update(*, actor: User, shift: Shift, **fields) -> Shift:
         )
     shift.full_clean()
     shift.save(update_fields=changed)
+    _audit_shift(actor, AuditAction.SHIFT_UPDATE, shift, changes_between(before, shift))
     if any(name in SHIFT_NOTIFY_FIELDS for name in changed):
         # Only future reminders: one already sent named the old time.
         ShiftSignup.objects.filter(shift=shift).update(reminder_sent_at=None)
@@ -743,13 +813,21 @@ def relief_task_update(*, actor: User, task: ReliefTask, required_skills=None, *
     task = ReliefTask.objects.select_for_update().select_related("organization").get(pk=task.pk)
     require(actor, "shift.manage", task.organization)
     changed = [name for name, value in fields.items() if getattr(task, name) != value]
+    before = snapshot(task, changed)
     for name in changed:
         setattr(task, name, fields[name])
     task.full_clean()
     if changed:
         task.save(update_fields=changed)
+    changes = changes_between(before, task)
     if required_skills is not None:
+        old_skills = sorted(task.required_skills.values_list("pk", flat=True))
         task.required_skills.set(_skills(required_skills))
+        new_skills = sorted(task.required_skills.values_list("pk", flat=True))
+        if old_skills != new_skills:
+            changes["required_skills"] = [old_skills, new_skills]
+    if changes:
+        _audit_task(actor, AuditAction.RELIEF_TASK_UPDATE, task, changes)
     if any(name in TASK_NOTIFY_FIELDS for name in changed):
         coming = Shift.objects.filter(
             task=task, cancelled_at__isnull=True, starts_at__gt=timezone.now()
@@ -844,6 +922,10 @@ def shift_signup_place(*, actor: User, shift: Shift, volunteer: VolunteerProfile
                 note=note,
             )
             _take_places(shift, 1)
+            signup.shift = shift
+            _audit_signup(
+                actor, AuditAction.SIGNUP_CREATE, signup, {"status": [None, SignupStatus.CONFIRMED]}
+            )
         else:
             signup.shift = shift
             signup.volunteer = profile

@@ -1,5 +1,6 @@
 """charity's data, one module per part of the domain; import models from here."""
 
+from .audit import AuditAction, AuditEntry, AuditObjectType
 from .disclosure import DisclosureKind, DisclosureReminder, DisclosureReminderStage
 from .donations import (
     DONATION_TRANSITIONS,
@@ -57,6 +58,9 @@ __all__ = [
     "RECEIVED_STATUSES",
     "Allocation",
     "AppendOnlyError",
+    "AuditAction",
+    "AuditEntry",
+    "AuditObjectType",
     "BeneficiaryGroup",
     "BeneficiaryGroupCode",
     "Currency",

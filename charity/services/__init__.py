@@ -29,6 +29,7 @@ from .expenditures import (
 )
 from .ledger import LedgerCheck, Movement, ledger_append, ledger_append_many, ledger_verify
 from .organizations import (
+    ORGANIZATION_FIELDS,
     invitation_accept,
     invitation_accept_url,
     invitation_create,
@@ -39,6 +40,7 @@ from .organizations import (
     membership_remove,
     organization_register,
     organization_unverify,
+    organization_update,
     organization_verify,
     user_update_preferences,
 )
@@ -63,6 +65,7 @@ from .stripe_events import (
 )
 
 __all__ = [
+    "ORGANIZATION_FIELDS",
     "PROJECT_FIELDS",
     "RATIO_RULES",
     "CheckoutStarted",
@@ -105,6 +108,7 @@ __all__ = [
     "membership_remove",
     "organization_register",
     "organization_unverify",
+    "organization_update",
     "organization_verify",
     "project_create",
     "project_set_status",

@@ -14,9 +14,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..audit import audit_record, changes_between, snapshot
 from ..exceptions import CharityError
 from ..models import (
     Allocation,
+    AuditAction,
+    AuditObjectType,
     Donation,
     Expenditure,
     ExpenditureDocument,
@@ -121,6 +124,22 @@ def _record_status(expenditure: Expenditure, *, from_status: str, actor: User) -
     )
 
 
+def _audit(actor: User, action: str, expenditure: Expenditure, changes: dict | None = None):
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=expenditure,
+        organization=expenditure.organization_id,
+        object_type=AuditObjectType.EXPENDITURE,
+        # The amount and date name it well enough; the payee may be a person.
+        label=(
+            f"#{expenditure.pk} {format_money(expenditure.amount, expenditure.currency)} "
+            f"{expenditure.spent_on:%Y-%m-%d}"
+        ),
+        changes=changes,
+    )
+
+
 def _check_fund(organization: Organization, project: Project | None, currency: str) -> None:
     if project is not None and project.organization_id != organization.pk:
         raise CharityError(_("That project belongs to another organization."), code="project")
@@ -159,7 +178,13 @@ def expenditure_create(
     with transaction.atomic():
         expenditure.save()
         _record_status(expenditure, from_status="", actor=actor)
-        _save_documents(expenditure, documents)
+        saved = _save_documents(expenditure, documents)
+        changes = changes_between(
+            dict.fromkeys(("project", "currency", "status", *fields)), expenditure
+        )
+        if saved:
+            changes["documents"] = [None, len(saved)]
+        _audit(actor, AuditAction.EXPENDITURE_CREATE, expenditure, changes)
     return expenditure
 
 
@@ -187,7 +212,15 @@ def expenditure_add_documents(
                 _("A published expenditure is closed; its receipts cannot change."),
                 code="published",
             )
-        return _save_documents(expenditure, documents)
+        saved = _save_documents(expenditure, documents)
+        count = expenditure.documents.count()
+        _audit(
+            actor,
+            AuditAction.EXPENDITURE_ADD_DOCUMENTS,
+            expenditure,
+            {"documents": [count - len(saved), count]},
+        )
+        return saved
 
 
 def _lock(expenditure: Expenditure) -> Expenditure:
@@ -208,6 +241,7 @@ def expenditure_update(*, actor: User, expenditure: Expenditure, **fields) -> Ex
                 code="published",
             )
         previous_status = expenditure.status
+        before = snapshot(expenditure, (*fields, "status"))
         for name, value in fields.items():
             setattr(expenditure, name, value)
         expenditure.status = ExpenditureStatus.DRAFT
@@ -217,6 +251,9 @@ def expenditure_update(*, actor: User, expenditure: Expenditure, **fields) -> Ex
         expenditure.save()
         if previous_status != ExpenditureStatus.DRAFT:
             _record_status(expenditure, from_status=previous_status, actor=actor)
+        changes = changes_between(before, expenditure)
+        if changes:  # saving the form unchanged is no change
+            _audit(actor, AuditAction.EXPENDITURE_UPDATE, expenditure, changes)
     return expenditure
 
 
@@ -237,6 +274,12 @@ def expenditure_approve(*, actor: User, expenditure: Expenditure) -> Expenditure
         expenditure.approved_at = timezone.now()
         expenditure.save(update_fields=["status", "approved_by", "approved_at"])
         _record_status(expenditure, from_status=ExpenditureStatus.DRAFT, actor=actor)
+        _audit(
+            actor,
+            AuditAction.EXPENDITURE_APPROVE,
+            expenditure,
+            {"status": [ExpenditureStatus.DRAFT, ExpenditureStatus.APPROVED]},
+        )
     return expenditure
 
 
@@ -273,6 +316,12 @@ def expenditure_publish(*, actor: User, expenditure: Expenditure) -> Expenditure
         )
         expenditure.refresh_from_db()
         _record_status(expenditure, from_status=ExpenditureStatus.APPROVED, actor=actor)
+        _audit(
+            actor,
+            AuditAction.EXPENDITURE_PUBLISH,
+            expenditure,
+            {"status": [ExpenditureStatus.APPROVED, ExpenditureStatus.PUBLISHED]},
+        )
         occurred = timezone.make_aware(
             datetime.datetime.combine(expenditure.spent_on, datetime.time(12))
         )
@@ -342,6 +391,14 @@ def expenditure_reverse(*, actor: User, expenditure: Expenditure, reason: str) -
     with transaction.atomic():
         reversal.save()
         _record_status(reversal, from_status="", actor=actor)
+        # On the original: the entry an auditor finds when following the published one. The
+        # reason is the reversal's purpose, published with it.
+        _audit(
+            actor,
+            AuditAction.EXPENDITURE_REVERSE,
+            expenditure,
+            {"reversed_by": [None, reversal.pk], "purpose": [None, reversal.purpose]},
+        )
     return reversal
 
 

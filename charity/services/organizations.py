@@ -7,9 +7,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ..audit import audit_record, changes_between, snapshot
 from ..emails import email_send
 from ..exceptions import CharityError
 from ..models import (
+    AuditAction,
+    AuditObjectType,
     Invitation,
     Membership,
     Organization,
@@ -59,8 +62,87 @@ def organization_register(
     organization.full_clean()
     with transaction.atomic():
         organization.save()
-        Membership.objects.create(user=actor, organization=organization, role=Role.OWNER)
+        membership = Membership.objects.create(
+            user=actor, organization=organization, role=Role.OWNER
+        )
+        _audit_organization(
+            actor,
+            AuditAction.ORGANIZATION_CREATE,
+            organization,
+            changes_between(dict.fromkeys(ORGANIZATION_FIELDS), organization),
+        )
+        _audit_membership(actor, AuditAction.MEMBERSHIP_ADD, membership, old_role=None)
     forget_cached_roles(actor)
+    return organization
+
+
+ORGANIZATION_FIELDS = (
+    "name",
+    "slug",
+    "credit_code",
+    "has_public_fundraising",
+    "public_fundraising_certificate",
+    "logo",
+    "description",
+    "contact_email",
+    "contact_phone",
+    "address",
+    "website",
+)
+
+
+def _audit_organization(actor, action, organization: Organization, changes=None) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=organization,
+        organization=organization,
+        object_type=AuditObjectType.ORGANIZATION,
+        label=organization.name,
+        changes=changes,
+    )
+
+
+def _audit_membership(actor, action, membership: Membership, *, old_role, removed=False) -> None:
+    # The member is named by their user id: the owner's screen shows who that is today, and
+    # nothing about the person stays in the trail if their account is erased.
+    user_id = membership.user_id
+    if removed:
+        changes = {"user": [user_id, None], "role": [old_role, None]}
+    elif old_role is None:
+        changes = {"user": [None, user_id], "role": [None, membership.role]}
+    else:
+        changes = {"role": [old_role, membership.role]}
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=membership,
+        organization=membership.organization_id,
+        object_type=AuditObjectType.MEMBERSHIP,
+        label=f"user {user_id}",
+        changes=changes,
+    )
+
+
+@transaction.atomic
+def organization_update(*, actor: User, organization: Organization, **fields) -> Organization:
+    """Change an organization's details (fields from ORGANIZATION_FIELDS): its owners, or
+    platform administrators."""
+    unknown = set(fields) - set(ORGANIZATION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown organization fields: {sorted(unknown)}")
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if not (actor.is_active and actor.has_perm("charity.change_organization")):
+        require(actor, "organization.edit", organization)
+    before = snapshot(organization, fields)
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    changes = changes_between(before, organization)
+    if not changes:
+        return organization
+    organization.full_clean()
+    organization.save(update_fields=list(changes))
+    _audit_organization(actor, AuditAction.ORGANIZATION_UPDATE, organization, changes)
     return organization
 
 
@@ -79,6 +161,7 @@ def organization_verify(*, actor: User, organization: Organization) -> Organizat
     organization.verified_at = timezone.now()
     organization.verified_by = actor
     organization.save(update_fields=["verified_at", "verified_by"])
+    _audit_organization(actor, AuditAction.ORGANIZATION_VERIFY, organization)
     _announce(organization_verified, organization)
     return organization
 
@@ -92,17 +175,21 @@ def organization_unverify(*, actor: User, organization: Organization) -> Organiz
     organization.verified_at = None
     organization.verified_by = None
     organization.save(update_fields=["verified_at", "verified_by"])
+    _audit_organization(actor, AuditAction.ORGANIZATION_UNVERIFY, organization)
     _announce(organization_unverified, organization)
     return organization
 
 
-def _membership_add(*, organization: Organization, user: User, role: str) -> Membership:
+def _membership_add(
+    *, actor: User, organization: Organization, user: User, role: str
+) -> Membership:
     if role not in Role.values:
         raise CharityError(_("%(role)s is not a role.") % {"role": role}, code="unknown_role")
     membership = Membership(organization=organization, user=user, role=role)
     try:
         with transaction.atomic():
             membership.save()
+            _audit_membership(actor, AuditAction.MEMBERSHIP_ADD, membership, old_role=None)
     except IntegrityError:
         raise CharityError(
             _("%(user)s is already a member of %(org)s.")
@@ -119,7 +206,7 @@ def membership_create(
 ) -> Membership:
     """Add an existing user to an organization directly (owners; invitations are the usual way)."""
     require(actor, "membership.manage", organization)
-    return _membership_add(organization=organization, user=user, role=role)
+    return _membership_add(actor=actor, organization=organization, user=user, role=role)
 
 
 def _ensure_another_owner(membership: Membership) -> None:
@@ -145,8 +232,10 @@ def membership_change_role(*, actor: User, membership: Membership, role: str) ->
         return membership
     if membership.role == Role.OWNER:
         _ensure_another_owner(membership)
+    old_role = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    _audit_membership(actor, AuditAction.MEMBERSHIP_CHANGE_ROLE, membership, old_role=old_role)
     forget_cached_roles(membership.user)
     _announce(membership_changed, membership.organization)
     return membership
@@ -158,7 +247,12 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Role.OWNER:
         _ensure_another_owner(membership)
+    pk = membership.pk
     membership.delete()
+    membership.pk = pk
+    _audit_membership(
+        actor, AuditAction.MEMBERSHIP_REMOVE, membership, old_role=membership.role, removed=True
+    )
     forget_cached_roles(membership.user)
     _announce(membership_changed, membership.organization)
 
@@ -265,8 +359,9 @@ def invitation_accept(*, user: User, token: str) -> Membership:
             % {"email": invitation.email},
             code="invitation_wrong_user",
         )
+    # The person accepting is who acts; the inviter is on the invitation.
     membership = _membership_add(
-        organization=invitation.organization, user=user, role=invitation.role
+        actor=user, organization=invitation.organization, user=user, role=invitation.role
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])

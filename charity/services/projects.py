@@ -3,9 +3,12 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ..audit import audit_record, changes_between, snapshot
 from ..exceptions import CharityError
 from ..models import (
     PROJECT_TRANSITIONS,
+    AuditAction,
+    AuditObjectType,
     BeneficiaryGroup,
     Organization,
     Project,
@@ -40,8 +43,29 @@ def project_create(
     project.full_clean()
     with transaction.atomic():
         project.save()
-        project.beneficiary_groups.set(_beneficiary_groups(beneficiary_groups))
+        groups = _beneficiary_groups(beneficiary_groups)
+        project.beneficiary_groups.set(groups)
+        changes = changes_between(dict.fromkeys(fields), project)
+        changes["status"] = [None, project.status]
+        changes["beneficiary_groups"] = [None, sorted(group.pk for group in groups)]
+        _audit(actor, AuditAction.PROJECT_CREATE, project, changes)
     return project
+
+
+def _audit(actor: User, action: str, project: Project, changes: dict) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=project,
+        organization=project.organization_id,
+        object_type=AuditObjectType.PROJECT,
+        label=project.title,
+        changes=changes,
+    )
+
+
+def _group_codes(project: Project) -> list[str]:
+    return sorted(project.beneficiary_groups.values_list("pk", flat=True))
 
 
 def _beneficiary_groups(codes) -> list[BeneficiaryGroup]:
@@ -72,14 +96,22 @@ def project_update(*, actor: User, project: Project, beneficiary_groups=None, **
             {"currency": _("The currency cannot change once a project has started fundraising.")},
             code="currency_locked",
         )
+    before = snapshot(project, fields)
     for name, value in fields.items():
         setattr(project, name, value)
     project.full_clean()
     if project.status == ProjectStatus.FUNDRAISING:
         _check_ready_to_fundraise(project)
     project.save(update_fields=list(fields) or None)
+    changes = changes_between(before, project)
     if beneficiary_groups is not None:
+        old_groups = _group_codes(project)
         project.beneficiary_groups.set(_beneficiary_groups(beneficiary_groups))
+        new_groups = _group_codes(project)
+        if old_groups != new_groups:
+            changes["beneficiary_groups"] = [old_groups, new_groups]
+    if changes:
+        _audit(actor, AuditAction.PROJECT_UPDATE, project, changes)
     return project
 
 
@@ -121,6 +153,8 @@ def project_set_status(*, actor: User, project: Project, status: str) -> Project
     ProjectStatusChange.objects.create(
         project=project, from_status=project.status, to_status=status, changed_by=actor
     )
+    old_status = project.status
     project.status = status
     project.save(update_fields=["status"])
+    _audit(actor, AuditAction.PROJECT_STATUS, project, {"status": [old_status, status]})
     return project

@@ -358,11 +358,19 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        # Masks email addresses and mobile numbers that a library or an exception lets through.
+        "plain": {
+            "()": "config.log_format.PersonalDataFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # At DEBUG the Stripe SDK logs request bodies (donors' emails and names).
+        "stripe": {"level": "INFO"},
         # Wagtail logs every page action and its background tasks at INFO; that is noise here.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},

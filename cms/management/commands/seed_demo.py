@@ -7,6 +7,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from charity import services as charity_services
 from charity.models import Membership, Organization, Role, User
 from charity.validators import credit_code_check_character
 from cms.services import site_home_ensure
@@ -134,18 +135,31 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             admin = self._user(ADMIN_EMAIL, "平台管理员 Platform admin", superuser=True)
+            people = {email: self._user(email, name) for email, name, _slug, _role in PEOPLE}
+            owners = {slug: people[email] for email, _n, slug, role in PEOPLE if role == Role.OWNER}
+            # Through the services, as the owners and the platform would: the owners' audit
+            # trails start with the registration, the verification and the team joining.
             organizations = {
-                spec["slug"]: self._organization(spec, admin) for spec in ORGANIZATIONS
+                spec["slug"]: self._organization(spec, admin, owners[spec["slug"]])
+                for spec in ORGANIZATIONS
             }
             rows = [(ADMIN_EMAIL, "platform admin", "—")]
-            for email, name, slug, role in PEOPLE:
-                user = self._user(email, name)
-                if slug:
-                    Membership.objects.get_or_create(
-                        user=user, organization=organizations[slug], defaults={"role": role}
+            for email, _name, slug, role in PEOPLE:
+                organization = organizations.get(slug)
+                if (
+                    organization
+                    and not Membership.objects.filter(
+                        user=people[email], organization=organization
+                    ).exists()
+                ):
+                    charity_services.membership_create(
+                        actor=owners[slug],
+                        organization=organization,
+                        user=people[email],
+                        role=role,
                     )
                 rows.append(
-                    (email, role.value if role else "—", organizations[slug].name if slug else "—")
+                    (email, role.value if role else "—", organization.name if organization else "—")
                 )
             home = site_home_ensure(translations=HOME)
             seed_pages(home=home, organizations=organizations)
@@ -179,17 +193,16 @@ class Command(BaseCommand):
         )
         return user
 
-    def _organization(self, spec: dict, admin: User) -> Organization:
+    def _organization(self, spec: dict, admin: User, owner: User) -> Organization:
         spec = dict(spec)
         verified = spec.pop("verified")
         organization = Organization.objects.filter(slug=spec["slug"]).first()
         if organization is None:
-            organization = Organization(**spec)
+            organization = charity_services.organization_register(actor=owner, **spec)
             if verified:
-                organization.verified_at = timezone.now()
-                organization.verified_by = admin
-            organization.full_clean()
-            organization.save()
+                organization = charity_services.organization_verify(
+                    actor=admin, organization=organization
+                )
         return organization
 
     def _print_accounts(self, rows) -> None:
