@@ -17,6 +17,7 @@ from charity.selectors import project_totals
 
 from .models import CharityProjectPage, ProjectUpdatePage
 from .search import query_text
+from .widgets import ListingSelect
 
 CARD_IMAGE = "fill-640x360"
 HERO_IMAGE = "fill-1200x600"
@@ -37,11 +38,13 @@ class Sort:
 
 class ProjectFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    group = forms.ChoiceField(label=_("Who it helps"), required=False)
-    region = forms.ChoiceField(label=_("Province"), required=False)
-    organization = forms.ChoiceField(label=_("Organization"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=Sort.CHOICES)
+    group = forms.ChoiceField(label=_("Who it helps"), required=False, widget=ListingSelect)
+    region = forms.ChoiceField(label=_("Province"), required=False, widget=ListingSelect)
+    organization = forms.ChoiceField(label=_("Organization"), required=False, widget=ListingSelect)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=ListingSelect)
+    sort = forms.ChoiceField(
+        label=_("Sort by"), required=False, choices=Sort.CHOICES, widget=ListingSelect
+    )
 
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
