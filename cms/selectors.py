@@ -84,10 +84,12 @@ def attach_renditions(images, *specs: str) -> None:
     if not images:
         return
     rendition_model = get_image_model().get_rendition_model()
+    # One Filter per spec: making one parses its spec and gathers Wagtail's image operation hooks.
+    filters = {spec: Filter(spec=spec) for spec in specs}
     wanted = {}  # cache key → the images it is for (an image may be on several cards)
     for image in images:
         for spec in specs:
-            focal_point_key = Filter(spec=spec).get_cache_key(image)
+            focal_point_key = filters[spec].get_cache_key(image)
             key = rendition_model.construct_cache_key(image, focal_point_key, spec)
             wanted.setdefault(key, []).append(image)
     cached = rendition_model.cache_backend.get_many(list(wanted))
