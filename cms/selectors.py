@@ -252,14 +252,14 @@ def latest_updates(*, locale, parent=None, limit: int = 4) -> list[ProjectUpdate
     """
     updates = ProjectUpdatePage.objects.live().filter(locale=locale).order_by("-date", "-pk")
     if parent is not None:
-        updates = list(updates.child_of(parent).select_related("image")[:limit])
+        updates = list(updates.child_of(parent)[:limit])
         for update in updates:
             update.project_page = parent
         return updates
     parent_path = Left(OuterRef("path"), Length(OuterRef("path")) - CharityProjectPage.steplen)
     parents = CharityProjectPage.objects.filter(path=parent_path)
     updates = list(
-        updates.select_related("image").annotate(
+        updates.annotate(
             project_page_id=Subquery(parents.values("pk")[:1]),
             project_page_title=Subquery(parents.values("title")[:1]),
         )[:limit]
