@@ -1,7 +1,8 @@
 """How fast are the home, project index and a project page served, next to a bare Django view?
 
-    .venv/bin/python bench/pages.py [--quick] [--duration 5] [--rounds 3] [--show-queries]
-                                    [--keep] [--database-url postgres://...] [--redis-url redis://...]
+    .venv/bin/python bench/pages.py [--quick] [--duration 5] [--rounds 3] [--renders 200]
+                                    [--show-queries] [--keep] [--database-url postgres://...]
+                                    [--redis-url redis://...]
 
 Creates (and afterwards drops) a PostgreSQL database (default
 postgres://postgres@127.0.0.1:5432/shanxin_bench), migrates it, seeds the demo data and collects
@@ -11,7 +12,9 @@ PAGE_CACHE_SECONDS=0. Each page is loaded with wrk and its requests/second given
 /healthz/ (a view that only returns "ok") served by the same gunicorn in the same run, so the
 figures compare across machines. Rounds interleave the servers and URLs; the median counts.
 
-It also renders each page in-process with the page cache off and counts its queries.
+It also renders each page in-process with the page cache off, counts its queries and times
+whole requests (every middleware, through Django's WSGI handler): the minimum and median of
+--renders of them, next to the bare view's. Less noisy than wrk on a busy machine.
 
 Targets (the issue): cached anonymous pages >= 0.5 of the bare view, uncached renders >= 0.06
 of it with at most 12 queries. Missing one is reported, not an error: the exit status is non-zero
@@ -118,6 +121,34 @@ def count_queries(paths: list[str], show: bool) -> dict[str, int]:
     return counts
 
 
+def render_times(paths: list[str], renders: int) -> dict[str, tuple[float, float]]:
+    """Milliseconds of whole in-process requests to each path (the page cache off): the minimum
+    and median of `renders`, after ten to warm up."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    handler, factory = WSGIHandler(), RequestFactory()
+
+    def request(path):
+        statuses = []
+        body = handler(factory.get(path).environ, lambda status, *_: statuses.append(status))
+        b"".join(body)
+        if not statuses[0].startswith("200"):
+            raise SetupError(f"in-process: {path} answered {statuses[0]}")
+
+    times = {}
+    for path in paths:
+        for _ in range(10):
+            request(path)
+        samples = []
+        for _ in range(renders):
+            start = time.perf_counter()
+            request(path)
+            samples.append((time.perf_counter() - start) * 1000)
+        times[path] = (min(samples), statistics.median(samples))
+    return times
+
+
 def project_page_path() -> str:
     from cms.models import CharityProjectPage
 
@@ -217,6 +248,14 @@ def run(args, env: dict[str, str]) -> None:
     django.setup()
     pages = {"home": HOME, "index": INDEX, "project": project_page_path()}
     queries = count_queries(list(pages.values()), args.show_queries)
+    times = render_times([BARE, *pages.values()], args.renders)
+    print(f"\nIn-process, {args.renders} requests each (ms; ratio of the bare view's minimum):")
+    for label, path in {"bare": BARE, **pages}.items():
+        fastest, median = times[path]
+        print(
+            f"  {label:<8} min {fastest:7.2f}  median {median:7.2f}  "
+            f"ratio {times[BARE][0] / fastest:.3f}"
+        )
 
     servers = {
         name: Server(name, server_env, workers=WORKERS)
@@ -237,11 +276,15 @@ def main() -> None:
     parser.add_argument("--duration", type=int, help="seconds per wrk run (5; --quick: 2)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (3; --quick: 2)")
     parser.add_argument("--quick", action="store_true", help="shorter and fewer runs")
+    parser.add_argument(
+        "--renders", type=int, help="in-process requests per page (200; --quick: 100)"
+    )
     parser.add_argument("--show-queries", action="store_true", help="print each page's SQL")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     args.duration = args.duration or (2 if args.quick else 5)
     args.rounds = args.rounds or (2 if args.quick else 3)
+    args.renders = args.renders or (100 if args.quick else 200)
 
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: run `sudo apt-get install wrk` (Debian/Ubuntu).")

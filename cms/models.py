@@ -13,11 +13,9 @@ The tree (each page declares where it may live):
     └── StandardPage
 """
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery, prefetch_related_objects
-from django.db.models.functions import Left, Length
+from django.db.models import OuterRef, Q, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -33,6 +31,7 @@ from charity.selectors import verified_organizations
 from . import page_cache
 from .blocks import StoryBlock
 from .forms import CharityProjectPageForm, OrganizationPageForm
+from .routing import page_below
 from .search import index_text
 
 
@@ -105,55 +104,15 @@ class HomePage(CachedPageMixin, Page):
         """Find the page for a URL by its url_path in two queries instead of two per level.
 
         Wagtail walks the tree a level at a time; project pages sit five levels down. The result
-        is the same: a live page whose ancestors are all live. The first query also tells whether
-        any page has a view restriction, so that the usual case needs no restriction query (see
-        get_view_restrictions); the second loads the specific page with what its
-        `serve_select_related` names. (Joining every page type's table instead makes PostgreSQL
-        plan badly on small, never-analysed tables.)
+        is the same: a live page whose ancestors are all live (see cms.routing.page_below).
+        Requests usually skip this: cms.routing finds the page without first reading the site's
+        home page.
         """
         if not path_components:
             return super().route(request, path_components)
-        url_path = self.url_path + "/".join(path_components) + "/"
-        # url_paths are unique (slugs are unique among siblings), so the ancestors between this
-        # page and the one found are the pages at these url_paths.
-        ancestor_url_paths = [
-            self.url_path + "/".join(path_components[:n]) + "/"
-            for n in range(1, len(path_components))
-        ]
-        found = (
-            Page.objects.filter(url_path=url_path, live=True, path__startswith=self.path)
-            .annotate(
-                unpublished_ancestor=Exists(
-                    Page.objects.filter(
-                        url_path__in=ancestor_url_paths, path__startswith=self.path, live=False
-                    )
-                ),
-                any_view_restrictions=Exists(PageViewRestriction.objects.all()),
-            )
-            .values("pk", "content_type_id", "unpublished_ancestor", "any_view_restrictions")
-            .first()
-        )
-        if found is None or found["unpublished_ancestor"]:
+        page, _root_live = page_below(root_url_path=self.url_path, components=path_components)
+        if page is None:
             raise Http404
-        model = ContentType.objects.get_for_id(found["content_type_id"]).model_class() or Page
-        # What the page's template reads anyway, loaded with it: related rows, and the parent's
-        # title for the breadcrumb (see routed_parent).
-        related = getattr(model, "serve_select_related", ())
-        parents = Page.objects.filter(
-            path=Left(OuterRef("path"), Length(OuterRef("path")) - Page.steplen)
-        )
-        page = (
-            model.objects.select_related(*related)
-            .annotate(
-                routed_parent_id=Subquery(parents.values("pk")[:1]),
-                routed_parent_title=Subquery(parents.values("title")[:1]),
-            )
-            .filter(pk=found["pk"])
-            .first()
-        )
-        if page is None:  # deleted in between
-            raise Http404
-        page._any_view_restrictions = found["any_view_restrictions"]
         return RouteResult(page)
 
     def get_context(self, request, *args, **kwargs):

@@ -14,10 +14,10 @@ from wagtail.images.models import Filter
 from charity.models import BeneficiaryGroupCode, Organization, ProjectStatus
 from charity.regions import province_choices
 from charity.selectors import project_totals
-from charity.text_language import LanguageMarkingSelect
 
 from .models import CharityProjectPage, ProjectUpdatePage
 from .search import query_text
+from .widgets import LanguageMarkingListingSelect, ListingSelect
 
 CARD_IMAGE = "fill-640x360"
 HERO_IMAGE = "fill-1200x600"
@@ -38,14 +38,18 @@ class Sort:
 
 class ProjectFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    group = forms.ChoiceField(label=_("Who it helps"), required=False)
+    group = forms.ChoiceField(label=_("Who it helps"), required=False, widget=ListingSelect)
     # Province and organization names exist in Chinese only: their options say so on English pages.
-    region = forms.ChoiceField(label=_("Province"), required=False, widget=LanguageMarkingSelect)
-    organization = forms.ChoiceField(
-        label=_("Organization"), required=False, widget=LanguageMarkingSelect
+    region = forms.ChoiceField(
+        label=_("Province"), required=False, widget=LanguageMarkingListingSelect
     )
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=Sort.CHOICES)
+    organization = forms.ChoiceField(
+        label=_("Organization"), required=False, widget=LanguageMarkingListingSelect
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=ListingSelect)
+    sort = forms.ChoiceField(
+        label=_("Sort by"), required=False, choices=Sort.CHOICES, widget=ListingSelect
+    )
 
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,10 +89,12 @@ def attach_renditions(images, *specs: str) -> None:
     if not images:
         return
     rendition_model = get_image_model().get_rendition_model()
+    # One Filter per spec: making one parses its spec and gathers Wagtail's image operation hooks.
+    filters = {spec: Filter(spec=spec) for spec in specs}
     wanted = {}  # cache key → the images it is for (an image may be on several cards)
     for image in images:
         for spec in specs:
-            focal_point_key = Filter(spec=spec).get_cache_key(image)
+            focal_point_key = filters[spec].get_cache_key(image)
             key = rendition_model.construct_cache_key(image, focal_point_key, spec)
             wanted.setdefault(key, []).append(image)
     cached = rendition_model.cache_backend.get_many(list(wanted))
@@ -251,14 +257,14 @@ def latest_updates(*, locale, parent=None, limit: int = 4) -> list[ProjectUpdate
     """
     updates = ProjectUpdatePage.objects.live().filter(locale=locale).order_by("-date", "-pk")
     if parent is not None:
-        updates = list(updates.child_of(parent).select_related("image")[:limit])
+        updates = list(updates.child_of(parent)[:limit])
         for update in updates:
             update.project_page = parent
         return updates
     parent_path = Left(OuterRef("path"), Length(OuterRef("path")) - CharityProjectPage.steplen)
     parents = CharityProjectPage.objects.filter(path=parent_path)
     updates = list(
-        updates.select_related("image").annotate(
+        updates.annotate(
             project_page_id=Subquery(parents.values("pk")[:1]),
             project_page_title=Subquery(parents.values("title")[:1]),
         )[:limit]

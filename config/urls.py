@@ -3,7 +3,6 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
-from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
@@ -59,6 +58,6 @@ urlpatterns += i18n_patterns(
     path("", include("charity.urls")),
     path("", include("volunteers.urls")),
     path("volunteer/", include("volunteers.urls_matching")),
-    path("", include(wagtail_urls)),
+    path("", include("cms.urls")),
     prefix_default_language=True,
 )
