@@ -127,7 +127,8 @@ class Command(BaseCommand):
         if (
             not settings.DEBUG
             and not allow_production
-            and not settings.SETTINGS_MODULE.endswith(".test")
+            # Under override_settings (a live server in tests) SETTINGS_MODULE reads None.
+            and not (settings.SETTINGS_MODULE or "").endswith(".test")
         ):
             raise CommandError(
                 "seed_demo creates accounts with published passwords; it runs only with DEBUG on "
