@@ -28,6 +28,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 from urllib.parse import urlparse
 
 from _harness import (
