@@ -40,6 +40,7 @@ from .models import (
 )
 from .permissions import require
 from .services.donations import donations_record_offline, donor_key
+from .spreadsheets import spreadsheet_row
 
 MAX_IMPORT_ROWS = 100_000
 # Largest single gift a file may hold, in yuan: a typo guard, far above any real transfer.
@@ -706,7 +707,10 @@ def donations_export(*, actor: User, organization: Organization, fmt: str) -> by
     queryset = (
         Donation.objects.filter(organization=organization).select_related("project").order_by("pk")
     )
-    dataset = DonationExportResource().export(queryset)
+    exported = DonationExportResource().export(queryset)
+    dataset = tablib.Dataset(
+        *(spreadsheet_row(row, xlsx=fmt == "xlsx") for row in exported), headers=exported.headers
+    )
     if fmt == "csv":
         # With a BOM, Excel opens the UTF-8 file with its Chinese names intact.
         return ("\ufeff" + dataset.export("csv")).encode("utf-8")

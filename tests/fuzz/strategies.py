@@ -30,6 +30,8 @@ settings.register_profile(
     ],
 )
 fuzz = settings.get_profile("fuzz")
+# For tests whose every case renders a Wagtail admin screen or parses a workbook (~0.5 s each).
+fuzz_heavy = settings(fuzz, max_examples=max(5, fuzz.max_examples * 2 // 5))
 
 
 def count_case() -> None:
