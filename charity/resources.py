@@ -325,14 +325,22 @@ class AnonymousWidget(widgets.Widget):
         raise ValueError(_("Write yes or no (是 or 否), not “%(value)s”.") % {"value": text})
 
 
+def _plain_text(value) -> str:
+    """A free-text cell; a NUL character (a binary file saved as CSV) cannot be stored."""
+    text = _text(value)
+    if "\x00" in text:
+        raise ValueError(_("This cell holds a NUL character; save the file again as text."))
+    return text
+
+
 class TextWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
-        return _text(value)
+        return _plain_text(value)
 
 
 class BankReferenceWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
-        return _text(value) or None
+        return _plain_text(value) or None
 
 
 class ProjectWidget(widgets.Widget):

@@ -279,3 +279,15 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(organization, financ
     assert response.status_code == 200
     assert response.context["form"].errors["file"]
     assert not Donation.objects.exists()
+
+
+def test_regression_a_nul_character_in_a_cell_is_a_row_error(organization, finance):
+    """SQLite stored it; PostgreSQL refuses a NUL in text, so the confirmation was a 500."""
+    client = Client()
+    client.force_login(finance)
+    content = "date received,amount,channel,donor name,bank reference\n"
+    content += "2025-03-01,10,cash,ok,\n2025-03-01,10,cash,李\x00华,\n2025-03-02,10,cash,x,R\x00\n"
+    response = post_file(client, organization, "gifts.csv", content.encode())
+    errors = [(error.line, error.column) for error in response.context["check"].errors]
+    assert errors == [(3, "donor name"), (4, "bank reference")]
+    assert response.context["token"] is None
