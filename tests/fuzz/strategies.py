@@ -187,3 +187,24 @@ def assert_rendered_escaped(html: str, value: str) -> None:
         assert escape(shown, quote=False) in html or escape(shown) in html, (
             f"stored value not shown: {shown[:80]!r}"
         )
+
+
+# --- Form data --------------------------------------------------------------------------------
+
+
+def storable_text(max_size: int):
+    """Hostile text a form should accept and store as typed: no NUL, within the field's length."""
+    return hostile_text(max_size=max_size).map(lambda text: text.replace("\x00", "")[:max_size])
+
+
+@st.composite
+def mutated(draw, valid: dict, hostile: dict, max_changes: int = 2):
+    """A form's valid data (each value a strategy) with up to `max_changes` fields made hostile.
+
+    Hostile values in every field would be refused nearly always; this way the storing path
+    (stored exactly, rendered escaped) runs as often as the refusing one."""
+    data = {name: draw(strategy) for name, strategy in valid.items()}
+    names = draw(st.lists(st.sampled_from(sorted(hostile)), max_size=max_changes, unique=True))
+    for name in names:
+        data[name] = draw(hostile[name])
+    return data
