@@ -95,7 +95,9 @@ def test_signed_events_with_malformed_envelopes_never_500(payload):
         assert StripeEvent.objects.count() == before_events
     else:
         stored = StripeEvent.objects.get(pk=payload["id"])
-        assert stored.payload == payload
+        # An id delivered before (by an earlier case) is a duplicate: the first copy stays.
+        if StripeEvent.objects.count() == before_events + 1:
+            assert stored.payload == payload
     assert money_state() == before_money
 
 
