@@ -37,6 +37,7 @@ from .models import (
 )
 from .models.ledger import _utc_iso
 from .selectors import public_projects
+from .spreadsheets import spreadsheet_text
 
 PAGE_SIZE = 1000
 ANONYMOUS = "anonymous"
@@ -389,10 +390,10 @@ def _csv_cell(value):
     if value is None:
         return ""
     if isinstance(value, list):
-        return " ".join(str(item) for item in value)
+        return spreadsheet_text(" ".join(str(item) for item in value))
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return spreadsheet_text(value)
 
 
 def _dataset(name: str) -> Dataset:

@@ -40,6 +40,7 @@ from .models import (
 )
 from .permissions import require
 from .services.donations import donations_record_offline, donor_key
+from .spreadsheets import spreadsheet_row
 
 MAX_IMPORT_ROWS = 100_000
 # Largest single gift a file may hold, in yuan: a typo guard, far above any real transfer.
@@ -324,14 +325,22 @@ class AnonymousWidget(widgets.Widget):
         raise ValueError(_("Write yes or no (是 or 否), not “%(value)s”.") % {"value": text})
 
 
+def _plain_text(value) -> str:
+    """A free-text cell; a NUL character (a binary file saved as CSV) cannot be stored."""
+    text = _text(value)
+    if "\x00" in text:
+        raise ValueError(_("This cell holds a NUL character; save the file again as text."))
+    return text
+
+
 class TextWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
-        return _text(value)
+        return _plain_text(value)
 
 
 class BankReferenceWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
-        return _text(value) or None
+        return _plain_text(value) or None
 
 
 class ProjectWidget(widgets.Widget):
@@ -706,7 +715,10 @@ def donations_export(*, actor: User, organization: Organization, fmt: str) -> by
     queryset = (
         Donation.objects.filter(organization=organization).select_related("project").order_by("pk")
     )
-    dataset = DonationExportResource().export(queryset)
+    exported = DonationExportResource().export(queryset)
+    dataset = tablib.Dataset(
+        *(spreadsheet_row(row, xlsx=fmt == "xlsx") for row in exported), headers=exported.headers
+    )
     if fmt == "csv":
         # With a BOM, Excel opens the UTF-8 file with its Chinese names intact.
         return ("\ufeff" + dataset.export("csv")).encode("utf-8")

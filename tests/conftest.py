@@ -90,3 +90,24 @@ def restore_migration_rows() -> None:
 @pytest.fixture
 def migrated_rows(transactional_db):
     restore_migration_rows()
+
+
+# --- Fuzz cases: counted in each worker, summed and printed at the end ------------------------
+
+FUZZ_CASES = {"run": 0}
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: hand its count to the controller
+        workeroutput["fuzz_cases"] = FUZZ_CASES["run"]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    FUZZ_CASES["run"] += getattr(node, "workeroutput", {}).get("fuzz_cases", 0)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FUZZ_CASES["run"]:
+        terminalreporter.write_line(f"fuzz cases run: {FUZZ_CASES['run']}")

@@ -21,6 +21,22 @@ class ProposalForm(forms.Form):
     first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     last_day = forms.DateField(label=_("Through"), widget=forms.DateInput(attrs={"type": "date"}))
 
+    # Shifts are planned for the coming weeks; a far date (9999-12-31) would overflow the
+    # window's end (the next midnight) before the service could refuse it.
+    HORIZON = datetime.timedelta(days=3660)
+
+    def _clean_day(self, name):
+        day = self.cleaned_data[name]
+        if abs(day - timezone.localdate()) > self.HORIZON:
+            raise forms.ValidationError(_("Choose a day within ten years of today."))
+        return day
+
+    def clean_first_day(self):
+        return self._clean_day("first_day")
+
+    def clean_last_day(self):
+        return self._clean_day("last_day")
+
     def clean(self):
         data = super().clean()
         if "first_day" in data and "last_day" in data:

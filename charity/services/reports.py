@@ -44,6 +44,7 @@ from ..models import (
     User,
 )
 from ..permissions import require
+from ..spreadsheets import spreadsheet_row
 
 # ---------------------------------------------------------------------------------------------
 # The regulatory ratios, one table.
@@ -865,6 +866,14 @@ def _export_header(report: TransparencyReport) -> dict:
     }
 
 
+class _SafeWriter:
+    def __init__(self, writer):
+        self.writer = writer
+
+    def writerow(self, row):
+        return self.writer.writerow(spreadsheet_row(row))
+
+
 def report_export(*, report: TransparencyReport, fmt: str) -> bytes:
     """The report as a file: "json" (everything), "csv" (one long table: section, currency,
     item, label, measure, value) or "xlsx" (a sheet per section)."""
@@ -874,7 +883,8 @@ def report_export(*, report: TransparencyReport, fmt: str) -> bytes:
         return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode()
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out)
+        # Titles and labels are organizations' own text: never formulas in a spreadsheet.
+        writer = _SafeWriter(csv.writer(out))
         writer.writerow(["section", "currency", "item", "label", "measure", "value"])
         for name, value in _export_header(report).items():
             if not isinstance(value, dict):
@@ -908,7 +918,7 @@ def report_export(*, report: TransparencyReport, fmt: str) -> bytes:
         summary = tablib.Dataset(title="report", headers=["measure", "value"])
         for name, value in _export_header(report).items():
             if not isinstance(value, dict):
-                summary.append([name, "" if value is None else value])
+                summary.append(spreadsheet_row([name, "" if value is None else value], xlsx=True))
         summary.append(["donors", figures.get("donors", 0)])
         summary.append(["volunteer_hours", figures.get("volunteer_hours", 0)])
         sheets.append(summary)
@@ -921,7 +931,7 @@ def report_export(*, report: TransparencyReport, fmt: str) -> bytes:
                     item = row.get(item_field)
                     values += ["" if item is None else item, _label(section, row)]
                 values += ["" if row.get(m) is None else row.get(m) for m in measures]
-                sheet.append(values)
+                sheet.append(spreadsheet_row(values, xlsx=True))
             sheets.append(sheet)
         return tablib.Databook(sheets).export("xlsx")
     raise ValueError(f"Unknown export format {fmt!r}; use one of {EXPORT_FORMATS}.")
