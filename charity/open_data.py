@@ -10,7 +10,6 @@ an email address, or shows an individual beneficiary's full name.
 The ledger is the chain itself (see static/open-data/verify_ledger.py, which checks it).
 """
 
-import csv
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +36,7 @@ from .models import (
 )
 from .models.ledger import _utc_iso
 from .selectors import public_projects
-from .spreadsheets import spreadsheet_text
+from .spreadsheets import streamed_csv
 
 PAGE_SIZE = 1000
 ANONYMOUS = "anonymous"
@@ -381,19 +380,14 @@ def _cacheable(response, max_age: int):
     return response
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _csv_cell(value):
     if value is None:
         return ""
     if isinstance(value, list):
-        return spreadsheet_text(" ".join(str(item) for item in value))
+        return " ".join(str(item) for item in value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    return spreadsheet_text(value)
+    return value
 
 
 def _dataset(name: str) -> Dataset:
@@ -407,17 +401,15 @@ def _dataset(name: str) -> Dataset:
 def dataset_csv(request, name):
     """The whole dataset as CSV, streamed (memory stays flat however many rows)."""
     dataset = _dataset(name)
-    writer = csv.writer(_Echo())
     columns = dataset.column_names
 
     def rows():
-        yield writer.writerow(columns)
+        yield columns
         for item in dataset.queryset().iterator(chunk_size=2000):
             row = dataset.row(item)
-            yield writer.writerow([_csv_cell(row[c]) for c in columns])
+            yield [_csv_cell(row[c]) for c in columns]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="shanxin-{dataset.name}.csv"'
+    response = streamed_csv(rows(), filename=f"shanxin-{dataset.name}.csv")
     return _cacheable(response, dataset.max_age)
 
 

@@ -4,7 +4,6 @@ item. Filterable by organization, kind of object, person and dates (read in the 
 zone); newest first, 50 a page; the same list downloads as CSV.
 """
 
-import csv
 import datetime
 import json
 import zoneinfo
@@ -15,7 +14,6 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
-from django.http import StreamingHttpResponse
 from django.urls import include, path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -31,6 +29,7 @@ from charity import selectors
 from charity.audit import CHANGED
 from charity.models import AuditEntry, AuditObjectType, Organization, Role, User
 from charity.permissions import _has_verified_email, roles_by_organization
+from charity.spreadsheets import streamed_csv
 
 from .admin_pages import StaffAdminPage
 
@@ -232,20 +231,8 @@ class AuditIndexView(_AuditPage, TemplateView):
         )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _cell(value) -> str:
-    """A spreadsheet must not read a label as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class AuditExportView(_AuditPage, TemplateView):
     def get(self, request, *args, **kwargs):
-        writer = csv.writer(_Echo())
         header = [
             "time",
             "organization",
@@ -259,25 +246,21 @@ class AuditExportView(_AuditPage, TemplateView):
         ]
 
         def rows():
-            yield writer.writerow(header)
+            yield header
             for entry in self.entries().iterator(chunk_size=500):
-                yield writer.writerow(
-                    [
-                        entry.created.astimezone(self.zone).isoformat(),
-                        _cell(entry.organization.name),
-                        _cell(entry.actor.public_name if entry.actor else ""),
-                        entry.action,
-                        entry.get_action_display(),
-                        entry.object_type,
-                        entry.object_id,
-                        _cell(entry.object_label),
-                        _cell(json.dumps(entry.changes, ensure_ascii=False, sort_keys=True)),
-                    ]
-                )
+                yield [
+                    entry.created.astimezone(self.zone).isoformat(),
+                    entry.organization.name,
+                    entry.actor.public_name if entry.actor else "",
+                    entry.action,
+                    entry.get_action_display(),
+                    entry.object_type,
+                    entry.object_id,
+                    entry.object_label,
+                    json.dumps(entry.changes, ensure_ascii=False, sort_keys=True),
+                ]
 
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
-        return response
+        return streamed_csv(rows(), filename="audit-trail.csv")
 
 
 class AuditMenuItem(MenuItem):
