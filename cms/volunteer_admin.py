@@ -254,6 +254,13 @@ class ReliefTaskViewSet(ModelViewSet):
     def get_form_class(self, for_update=False):
         return ReliefTaskForm
 
+    def get_edit_view_kwargs(self, **kwargs):
+        # The history, usage and delete screens are not routed (get_urlpatterns): the edit form
+        # must not link to them, or reversing their names fails and the form cannot open.
+        return super().get_edit_view_kwargs(
+            history_url_name=None, usage_url_name=None, delete_url_name=None, **kwargs
+        )
+
     def get_urlpatterns(self):
         return [
             path("", self.index_view, name="index"),

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
@@ -31,6 +32,19 @@ class _OwnProjectsMixin:
             return self.get_base_queryset().get(pk=self.kwargs[self.pk_url_kwarg])
         except (Project.DoesNotExist, ValueError):
             raise Http404 from None
+
+
+class _OwnProjectMixin:
+    """A screen about one project (its history, where it is used) exists only for the staff who
+    may change it: another organization's staff get a 404, not its log."""
+
+    def get_object(self, queryset=None):
+        project = super().get_object()
+        if not project_policy.user_has_permission_for_instance(
+            self.request.user, "change", project
+        ):
+            raise Http404
+        return project
 
 
 class _ServiceFormMixin:
@@ -78,6 +92,14 @@ class ProjectEditView(_OwnProjectsMixin, _ServiceFormMixin, generic.EditView):
         return project
 
 
+class ProjectHistoryView(_OwnProjectMixin, history.HistoryView):
+    pass
+
+
+class ProjectUsageView(_OwnProjectMixin, usage.UsageView):
+    pass
+
+
 class ProjectViewSet(ModelViewSet):
     model = Project
     form_class = ProjectForm
@@ -91,6 +113,8 @@ class ProjectViewSet(ModelViewSet):
     index_view_class = ProjectIndexView
     add_view_class = ProjectCreateView
     edit_view_class = ProjectEditView
+    history_view_class = ProjectHistoryView
+    usage_view_class = ProjectUsageView
     inspect_view_enabled = False
 
     def get_form_class(self, for_update=False):

@@ -77,6 +77,17 @@ def test_another_organizations_project_is_404_and_stays_unchanged(client, organi
     assert theirs.title == "theirs"
 
 
+def test_another_organizations_project_history_is_404(client, organization, member_of):
+    """Its log names who changed what and when: another organization's owner once read it."""
+    theirs = ProjectFactory(organization=OrganizationFactory(), title="theirs")
+    client.force_login(member_of(organization, Role.OWNER))
+    for view in ("history", "history-results", "usage"):
+        url = f"/cms-admin/projects/{view}/{theirs.pk}/"
+        assert client.get(url, follow=True).status_code == 404, url
+    mine = ProjectFactory(organization=organization)
+    assert client.get(f"/cms-admin/projects/history/{mine.pk}/").status_code == 200
+
+
 def test_a_project_cannot_be_created_for_another_organization(client, organization, member_of):
     other = OrganizationFactory()
     client.force_login(member_of(organization, Role.OWNER))

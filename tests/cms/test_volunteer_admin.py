@@ -246,3 +246,12 @@ def test_a_coordinator_edits_a_task_but_not_its_organization(client, organizatio
         organization,
     )
     assert task.required_certificates == ["first_aid"]
+
+
+def test_a_coordinator_opens_a_tasks_edit_form(client, organization, member_of):
+    """The form once failed to render: it linked to history and usage screens that do not exist."""
+    task = ReliefTaskFactory(organization=organization, title="Meals")
+    client.force_login(member_of(organization, Role.COORDINATOR))
+    response = client.get(f"{TASKS}{task.pk}/")
+    assert response.status_code == 200
+    assert "Meals" in response.content.decode()
