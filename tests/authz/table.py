@@ -401,6 +401,18 @@ ROWS: list[Row] = [
         lambda o: rev("projects:copy", o["project"].pk),
         roles_a("finance", "editor"),
     ),
+    # The audit trail is for owners only (a platform admin reads it in the Django admin); each
+    # owner sees their own organizations' entries.
+    *(
+        Row(
+            name,
+            lambda o, name=name: rev(name),
+            frozenset({"a_owner", "b_owner"}),
+            secret=lambda o: o["task"].title,
+            sees=frozenset({"a_owner"}),
+        )
+        for name in ("audit:index", "audit:export")
+    ),
     Row(
         ("donations:index", "donations:index_results", "donations:export"),
         lambda o: rev("donations:index"),
