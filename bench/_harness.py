@@ -82,6 +82,19 @@ def recreate_database(url: str, *, drop_only: bool = False, template: str | None
         raise SetupError(f"PostgreSQL at {parts.hostname}:{parts.port or 5432}: {error}") from None
 
 
+def release(database_url: str, *, keep: bool, what: str) -> None:
+    """After a run: close this process's connections and drop the run's database (unless kept)."""
+    if "django" in sys.modules:
+        from django.db import connections
+
+        connections.close_all()
+    if not keep:
+        try:
+            recreate_database(database_url, drop_only=True)
+        except SetupError as error:
+            print(f"Could not drop the {what}'s database: {error}", file=sys.stderr)
+
+
 def unreachable(postgres_url: str, redis_url: str) -> str | None:
     """Why the production stack cannot run here (PostgreSQL or Redis down), or None."""
     import psycopg

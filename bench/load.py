@@ -54,6 +54,7 @@ from _harness import (
     migrated_template,
     recreate_database,
     redis_flush,
+    release,
     settings_env,
     signed_webhook,
 )
@@ -572,15 +573,7 @@ def main() -> None:
     except SetupError as error:
         sys.exit(f"\nLoad test not run: {error}")
     finally:
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if not args.keep:
-            try:
-                recreate_database(args.database_url, drop_only=True)
-            except SetupError as error:
-                print(f"Could not drop the load test's database: {error}", file=sys.stderr)
+        release(args.database_url, keep=args.keep, what="load test")
     sys.exit(0 if ok else 1)
 
 

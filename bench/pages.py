@@ -40,6 +40,7 @@ from _harness import (
     manage,
     recreate_database,
     redis_flush,
+    release,
     settings_env,
 )
 
@@ -303,15 +304,7 @@ def main() -> None:
     except SetupError as error:
         sys.exit(f"\nBenchmark not run: {error}")
     finally:
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if not args.keep:
-            try:
-                recreate_database(args.database_url, drop_only=True)
-            except SetupError as error:
-                print(f"Could not drop the benchmark database: {error}", file=sys.stderr)
+        release(args.database_url, keep=args.keep, what="benchmark")
 
 
 if __name__ == "__main__":

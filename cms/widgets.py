@@ -1,19 +1,21 @@
 """Form widgets for the public pages."""
 
 from django import forms
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
 
 from charity.text_language import LanguageMarkingSelect
 
 
-def _attrs(attrs: dict) -> str:
+def _attrs(attrs: dict):
     # As django/forms/widgets/attrs.html: False leaves the attribute out, True writes its name.
-    return "".join(
-        f" {conditional_escape(name)}"
-        + ("" if value is True else f'="{conditional_escape(str(value))}"')
-        for name, value in attrs.items()
-        if value is not False
+    return format_html_join(
+        "",
+        " {}{}",
+        (
+            (name, "" if value is True else format_html('="{}"', value))
+            for name, value in attrs.items()
+            if value is not False
+        ),
     )
 
 
@@ -24,23 +26,24 @@ class ListingSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html('<select name="{}"', widget["name"]), _attrs(widget["attrs"]), ">"]
+        groups = []
         for group_name, options, _index in widget["optgroups"]:
+            rendered = format_html_join(
+                "",
+                '\n  <option value="{}"{}>{}</option>\n',
+                ((option["value"], _attrs(option["attrs"]), option["label"]) for option in options),
+            )
             if group_name:
-                parts.append(format_html('\n  <optgroup label="{}">', group_name))
-            for option in options:
-                parts.append(
-                    format_html(
-                        '\n  <option value="{}"{}>{}</option>\n',
-                        str(option["value"]),
-                        mark_safe(_attrs(option["attrs"])),  # noqa: S308 (escaped in _attrs)
-                        option["label"],
-                    )
+                rendered = format_html(
+                    '\n  <optgroup label="{}">{}\n  </optgroup>', group_name, rendered
                 )
-            if group_name:
-                parts.append("\n  </optgroup>")
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))  # noqa: S308 (each part escaped above)
+            groups.append((rendered,))
+        return format_html(
+            '<select name="{}"{}>{}\n</select>',
+            widget["name"],
+            _attrs(widget["attrs"]),
+            format_html_join("", "{}", groups),
+        )
 
 
 class LanguageMarkingListingSelect(LanguageMarkingSelect, ListingSelect):
