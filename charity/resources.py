@@ -483,7 +483,15 @@ class OfflineDonationResource(resources.ModelResource):
         """Which of the file's bank references were recorded already: a few queries in all."""
         if "bank reference" not in dataset.headers:
             return
-        refs = sorted({_text(ref) for ref in dataset["bank reference"] if _text(ref)})
+        # A reference with a NUL character is a row error of its own; PostgreSQL cannot even
+        # compare it, so it stays out of the lookup.
+        refs = sorted(
+            {
+                _text(ref)
+                for ref in dataset["bank reference"]
+                if _text(ref) and "\x00" not in _text(ref)
+            }
+        )
         chunk = (connection.features.max_query_params or 2000) // 2
         for start in range(0, len(refs), chunk):
             self._existing_refs.update(
