@@ -30,6 +30,7 @@ from charity.audit import CHANGED
 from charity.models import AuditEntry, AuditObjectType, Organization, Role, User
 from charity.permissions import _has_verified_email, roles_by_organization
 from charity.spreadsheets import streamed_csv
+from charity.templatetags.money import format_money
 
 from .admin_pages import StaffAdminPage
 
@@ -101,6 +102,11 @@ EXTRA_LABELS = {
 }
 
 
+# The amounts the audited models keep in minor units (every platform currency has two decimals),
+# shown in major units under a label without the "(in fen/cents)" of their form fields.
+MONEY_FIELDS = {"amount": _("amount"), "goal_amount": _("goal")}
+
+
 def _field(object_type: str, name: str):
     """The model field a change names; None for reverse relations and recorded facts."""
     try:
@@ -115,6 +121,9 @@ def _value(field, value, members: dict) -> str:
         return "—"
     if isinstance(value, list):
         return ", ".join(_value(field, item, members) for item in value) or "—"
+    if field is not None and field.name in MONEY_FIELDS and isinstance(value, int):
+        # Stored in minor units (fen); an auditor reads 13,000.00, never 1300000.
+        return format_money(value, "")
     if field is not None and field.name == "user" and value in members:
         return members[value]
     if field is not None and field.flatchoices:
@@ -133,7 +142,9 @@ def describe_changes(entry, members: dict) -> list[dict]:
     rows = []
     for name, change in entry.changes.items():
         field = _field(entry.object_type, name)
-        if field is not None:
+        if name in MONEY_FIELDS:
+            label = str(MONEY_FIELDS[name])
+        elif field is not None:
             label = str(field.verbose_name)
         else:
             label = str(EXTRA_LABELS.get(name, name.replace("_", " ")))

@@ -168,6 +168,22 @@ def test_changes_are_shown_with_field_names_and_personal_values_only_as_changed(
     assert {"field": "role", "old": "—", "new": "Volunteer coordinator"} in member
 
 
+def test_amounts_are_shown_in_yuan_not_in_fen(client, organization, member_of):
+    owner = member_of(organization)
+    AuditEntry.objects.create(
+        organization=organization,
+        actor=owner,
+        action=AuditAction.PROJECT_UPDATE,
+        object_type=AuditObjectType.PROJECT,
+        object_id=1,
+        object_label="Winter coats",
+        changes={"goal_amount": [1300000, 1234550]},
+    )
+    client.force_login(owner)
+    (row,) = client.get(URL).context["rows"]
+    assert row["changes"] == [{"field": "goal", "old": "13,000", "new": "12,345.50"}]
+
+
 def test_the_list_is_paginated_newest_first(client, organization, member_of):
     owner = member_of(organization)
     for n in range(55):
