@@ -339,7 +339,9 @@ def test_a_bad_profile_says_what_is_wrong_and_saves_nothing(client, change, fiel
     client.force_login(UserFactory())
     response = post(client, "/en/volunteer/me/profile/", {**PROFILE, **change})
     assert response.status_code == 200
-    errors = " ".join(response.context["form"].errors[field])
+    # Error messages are lazy: read them in English whatever language the request left active.
+    with translation.override("en"):
+        errors = " ".join(response.context["form"].errors[field])
     assert message in errors
     assert not VolunteerProfile.objects.exists()
 
@@ -351,8 +353,9 @@ def test_a_minor_needs_a_guardians_consent(client):
     minor = {**PROFILE, "birth_date": today.replace(year=today.year - 15).isoformat()}
     response = post(client, "/en/volunteer/me/profile/", minor)
     errors = response.context["form"].errors
-    assert "A volunteer under 18 must name a guardian." in errors["guardian_name"]
-    assert "A volunteer under 18 needs their guardian's consent." in errors["guardian_consent"]
+    with translation.override("en"):
+        assert "A volunteer under 18 must name a guardian." in errors["guardian_name"]
+        assert "A volunteer under 18 needs their guardian's consent." in errors["guardian_consent"]
     assert not VolunteerProfile.objects.exists()
     response = post(
         client,
