@@ -1,21 +1,69 @@
-"""Finding the page for a URL in two queries, whatever its depth.
+"""Finding the page for a URL in two queries, whatever its depth, and its site in none.
 
 Wagtail routes a request by reading the site, the active locale, the site's home page in that
-language and then one page per level of the URL. Here the home page's URL path in the active
-language comes from Wagtail's own site root paths (cached, and cleared by Wagtail whenever a site
-or a site's home page changes), so the page is found by its url_path directly: one query finds it
-and checks that its ancestors are live, one loads it as its specific type. The result is the
-page Wagtail's routing finds; anything unusual (no home page in this language, a home page that is
-not live) is left to Wagtail's routing.
+language and then one page per level of the URL. Here:
+
+- the site comes from a copy of the (few) Site rows kept in the cache, cleared whenever a site
+  is saved or deleted, and is chosen by the rules of Wagtail's own `get_site_for_hostname`;
+- the home page's URL path in the active language comes from Wagtail's own site root paths
+  (cached, and cleared by Wagtail whenever a site or a site's home page changes);
+- so the page is found by its url_path directly: one query reads it with its ancestors up to
+  the home page (are they all live? what is the parent's title, for the breadcrumb?) and one
+  loads it as its specific type.
+
+The result is the page Wagtail's routing finds; anything unusual (no home page in this
+language, a home page that is not live) is left to Wagtail's routing.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Subquery
-from django.db.models.functions import Left, Length
+from django.core.cache import cache
+from django.db import connections, router
+from django.http.request import split_domain_port
 from django.utils import translation
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.url_routing import RouteResult
+
+SITES_CACHE_KEY = "cms:sites"
+_SITE_FIELDS = ("id", "hostname", "port", "site_name", "root_page_id", "is_default_site")
+
+
+def forget_sites(**kwargs) -> None:
+    """Drop the cached Site rows (connected to Site's post_save and post_delete)."""
+    cache.delete(SITES_CACHE_KEY)
+
+
+def _sites() -> list[Site]:
+    rows = cache.get(SITES_CACHE_KEY)
+    if rows is None:
+        rows = list(Site.objects.order_by("pk").values_list(*_SITE_FIELDS))
+        cache.set(SITES_CACHE_KEY, rows, None)
+    return [Site.from_db(None, _SITE_FIELDS, row) for row in rows]
+
+
+def _site_for_hostname(sites: list[Site], hostname: str, port: str) -> Site | None:
+    """Wagtail's choice (wagtail.models.sites.get_site_for_hostname), made in Python: the site
+    with this hostname and port; else this hostname's default site; else, when there is a
+    default site, the one site with this hostname (the default when several have it); else the
+    one site with this hostname, if only one has it."""
+    named = [site for site in sites if site.hostname == hostname]
+    default = next((site for site in sites if site.is_default_site), None)
+    for site in named:
+        if str(site.port) == port:
+            return site
+    if default is not None:
+        if default.hostname == hostname:
+            return default
+        return named[0] if len(named) == 1 else default
+    return named[0] if len(named) == 1 else None
+
+
+def site_for_request(request) -> Site | None:
+    """The request's site, as Site.find_for_request finds it (and kept where it looks first)."""
+    if not hasattr(request, "_wagtail_site"):
+        hostname = split_domain_port(request._get_raw_host())[0]
+        request._wagtail_site = _site_for_hostname(_sites(), hostname, request.get_port())
+    return request._wagtail_site
 
 
 def _root_url_path(request, site) -> str | None:
@@ -40,7 +88,7 @@ def route_for_request(request, path):
     NotImplemented when Wagtail's own routing must decide (anything but a live page below a live
     home page in the active language: Wagtail then serves another language's home page, a 404,
     or whatever a page's own `route` makes of the rest of the path)."""
-    site = Site.find_for_request(request)
+    site = site_for_request(request)
     if site is None:
         return None
     root_url_path = _root_url_path(request, site)
@@ -53,50 +101,47 @@ def route_for_request(request, path):
     return RouteResult(page)
 
 
+def _chain_sql(connection, length: int) -> str:
+    """The pages at `length` url_paths, and whether any page has a view restriction. Written out
+    rather than built with the ORM: compiling the query took longer than running it."""
+    quote = connection.ops.quote_name
+    page, restriction = Page._meta.db_table, PageViewRestriction._meta.db_table
+    return (
+        f"SELECT {quote('url_path')}, {quote('id')}, {quote('content_type_id')}, "
+        f"{quote('live')}, {quote('title')}, "
+        f"EXISTS (SELECT 1 FROM {quote(restriction)}) "
+        f"FROM {quote(page)} WHERE {quote('url_path')} IN ({', '.join(['%s'] * length)})"
+    )
+
+
 def page_below(*, root_url_path: str, components: list[str]):
     """The live page at `root_url_path` + `components` whose ancestors below the home page at
     `root_url_path` are all live, as its specific type (or None), and whether that home page is
     live. Two queries (one when there is no such page)."""
-    url_path = root_url_path + "".join(f"{component}/" for component in components)
-    # url_paths are unique (slugs are unique among siblings), so the pages between the home page
-    # and the one found are the pages at these url_paths.
-    ancestor_url_paths = [
+    # url_paths are unique (slugs are unique among siblings), so the home page, the pages
+    # between it and the one wanted, and that one are the pages at these url_paths.
+    chain = [
         root_url_path + "".join(f"{component}/" for component in components[:n])
-        for n in range(1, len(components))
+        for n in range(len(components) + 1)
     ]
-    found = (
-        Page.objects.filter(url_path=url_path, live=True)
-        .annotate(
-            unpublished_ancestor=Exists(
-                Page.objects.filter(url_path__in=ancestor_url_paths, live=False)
-            ),
-            root_live=Exists(Page.objects.filter(url_path=root_url_path, live=True)),
-            any_view_restrictions=Exists(PageViewRestriction.objects.all()),
-        )
-        .values(
-            "pk", "content_type_id", "unpublished_ancestor", "root_live", "any_view_restrictions"
-        )
-        .first()
-    )
-    if found is None or found["unpublished_ancestor"]:
+    connection = connections[router.db_for_read(Page)]
+    with connection.cursor() as cursor:
+        cursor.execute(_chain_sql(connection, len(chain)), chain)
+        rows = {row[0]: row[1:] for row in cursor.fetchall()}
+    found = rows.get(chain[-1])
+    if found is None or not all(rows.get(url_path, (0, 0, False))[2] for url_path in chain[1:]):
         return None, None
-    model = ContentType.objects.get_for_id(found["content_type_id"]).model_class() or Page
-    # What the page's template reads anyway, loaded with it: related rows, and the parent's
-    # title for the breadcrumb (see CachedPageMixin.routed_parent).
+    pk, content_type_id, _live, _title, any_view_restrictions = found
+    root_live = bool(rows.get(root_url_path, (0, 0, False))[2])
+    model = ContentType.objects.get_for_id(content_type_id).model_class() or Page
+    # What the page's template reads anyway is loaded with it (see serve_select_related).
     related = getattr(model, "serve_select_related", ())
-    parents = Page.objects.filter(
-        path=Left(OuterRef("path"), Length(OuterRef("path")) - Page.steplen)
-    )
-    page = (
-        model.objects.select_related(*related)
-        .annotate(
-            routed_parent_id=Subquery(parents.values("pk")[:1]),
-            routed_parent_title=Subquery(parents.values("title")[:1]),
-        )
-        .filter(pk=found["pk"])
-        .first()
-    )
-    if page is not None:  # (None: deleted in between)
-        # Whether any page has a view restriction (see CachedPageMixin.get_view_restrictions).
-        page._any_view_restrictions = found["any_view_restrictions"]
-    return page, found["root_live"]
+    page = next(iter(model.objects.select_related(*related).filter(pk=pk)), None)
+    if page is None:  # deleted in between
+        return None, None
+    if len(chain) > 1:
+        # The parent, enough for a breadcrumb (see CachedPageMixin.routed_parent).
+        page.routed_parent_id, page.routed_parent_title = rows[chain[-2]][0], rows[chain[-2]][3]
+    # Whether any page has a view restriction (see CachedPageMixin.get_view_restrictions).
+    page._any_view_restrictions = bool(any_view_restrictions)
+    return page, root_live

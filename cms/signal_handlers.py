@@ -18,6 +18,7 @@ from volunteers.models import ReliefTask, Shift, ShiftSignup, SignupStatus
 
 from . import page_cache
 from .context_processors import clear_navigation_cache
+from .routing import forget_sites
 
 
 def _page_changed(sender, **kwargs):
@@ -79,6 +80,8 @@ def register() -> None:
         post_delete.connect(
             _site_changed, sender=model, dispatch_uid=f"cms_cache_d{model.__name__}"
         )
+    post_save.connect(forget_sites, sender=Site, dispatch_uid="cms_routing_sites")
+    post_delete.connect(forget_sites, sender=Site, dispatch_uid="cms_routing_sites_d")
     project_money_changed.connect(_money_moved, dispatch_uid="cms_cache_money")
     post_save.connect(_project_changed, sender=Project, dispatch_uid="cms_cache_project")
     post_delete.connect(_project_changed, sender=Project, dispatch_uid="cms_cache_project_d")

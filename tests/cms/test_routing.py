@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from wagtail.models import Page, Site
 
-from cms.routing import route_for_request
+from cms.routing import route_for_request, site_for_request
 
 pytestmark = pytest.mark.django_db
 
@@ -78,9 +78,64 @@ def test_each_language_gets_its_own_home_page_or_wagtail_decides(client, site):
     assert "首页标题" in client.get("/en/").content.decode()
 
 
-def test_a_page_five_levels_down_takes_three_queries(site, pages):
+def test_a_page_five_levels_down_takes_two_queries(site, pages):
     path = "/" + pages["update"].url_path.removeprefix(site.home.url_path)
     fast_route(path, "zh-hans")  # the site root paths reach the cache
     with CaptureQueriesContext(connection) as queries:
         assert fast_route(path, "zh-hans") == pages["update"]
-    assert len(queries) == 3  # the site, the page and its ancestors, the specific page
+    assert len(queries) == 2  # the page and its ancestors, the specific page (the site: cached)
+
+
+def wagtail_site(host):
+    return Site.find_for_request(RequestFactory().get("/", HTTP_HOST=host))
+
+
+def cached_site(host):
+    return site_for_request(RequestFactory().get("/", HTTP_HOST=host))
+
+
+HOSTS = ["example.org", "example.org:8000", "www.example.org", "other.test", "other.test:8080"]
+
+
+@pytest.mark.parametrize(
+    "sites",
+    [
+        pytest.param([("example.org", 80, True)], id="one-default"),
+        pytest.param([("example.org", 80, False)], id="one-not-default"),
+        pytest.param([("example.org", 80, True), ("www.example.org", 80, False)], id="two"),
+        pytest.param(
+            [("example.org", 80, False), ("example.org", 8000, False), ("other.test", 80, True)],
+            id="ports-and-a-default-elsewhere",
+        ),
+        pytest.param(
+            [("example.org", 8000, False), ("example.org", 8001, False)], id="no-default"
+        ),
+        pytest.param(
+            [("other.test", 80, True), ("example.org", 8080, False)], id="one-named-other-port"
+        ),
+    ],
+)
+def test_the_site_is_the_one_wagtail_chooses_for_every_host(sites):
+    root = Page.get_first_root_node()
+    Site.objects.all().delete()
+    for hostname, port, is_default in sites:
+        Site.objects.create(
+            hostname=hostname, port=port, is_default_site=is_default, root_page=root
+        )
+    for host in HOSTS:
+        assert cached_site(host) == wagtail_site(host), host
+
+
+def test_a_changed_site_is_seen_at_once(site):
+    cached_site("example.org")  # the sites reach the cache
+    Site.objects.update(is_default_site=False)  # (no signal: the cache still has the old rows)
+    assert cached_site("example.org") is not None
+    current = Site.objects.get()
+    current.save()  # saving sends post_save, which drops the cached rows
+    assert cached_site("example.org") is None
+    assert wagtail_site("example.org") is None
+    current.is_default_site = True
+    current.save()
+    assert cached_site("example.org") == current
+    current.delete()
+    assert cached_site("example.org") is None
