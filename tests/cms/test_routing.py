@@ -107,9 +107,7 @@ HOSTS = ["example.org", "example.org:8000", "www.example.org", "other.test", "ot
             [("example.org", 80, False), ("example.org", 8000, False), ("other.test", 80, True)],
             id="ports-and-a-default-elsewhere",
         ),
-        pytest.param(
-            [("example.org", 8000, False), ("example.org", 8001, False)], id="no-default"
-        ),
+        pytest.param([("example.org", 8000, False), ("example.org", 8001, False)], id="no-default"),
         pytest.param(
             [("other.test", 80, True), ("example.org", 8080, False)], id="one-named-other-port"
         ),
