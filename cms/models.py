@@ -50,9 +50,9 @@ class CachedPageMixin:
         when it was routed, else from the database."""
         if getattr(self, "routed_parent_id", None) is None:
             return self.get_parent()
-        from .selectors import partial_page
+        from .selectors import partial_model
 
-        return partial_page(
+        return partial_model(
             Page,
             id=self.routed_parent_id,
             title=self.routed_parent_title,
@@ -135,7 +135,7 @@ class HomePage(CachedPageMixin, Page):
                 page = Page(url_path=organization.page_url_path)
                 organization.page_url = page.get_url(request)
         context["organizations"] = organizations
-        context["featured"] = featured_project_cards(locale=self.locale_id)
+        context["featured"] = featured_project_cards(locale=self.locale_id, request=request)
         _stale_when_days_left_change(request, context["featured"])
         context["updates"] = latest_updates(locale=self.locale_id)
         context["totals"] = platform_totals()
@@ -231,7 +231,7 @@ class OrganizationPage(CachedPageMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["cards"] = organization_project_cards(
-            organization=self.organization, locale=self.locale_id
+            organization=self.organization, locale=self.locale_id, request=request
         )
         _stale_when_days_left_change(request, context["cards"])
         context["project_index"] = ProjectIndexPage.objects.child_of(self).live().first()

@@ -10,8 +10,9 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
+from wagtail.models import Page
 
-from charity.models import BeneficiaryGroupCode, Organization, ProjectStatus
+from charity.models import BeneficiaryGroupCode, Organization, Project, ProjectStatus
 from charity.regions import province_choices
 from charity.selectors import project_totals
 
@@ -23,6 +24,26 @@ CARD_IMAGE = "fill-640x360"
 HERO_IMAGE = "fill-1200x600"
 OG_IMAGE = "fill-1200x630"  # the project page's picture for link previews
 PROJECTS_PER_PAGE = 12
+_CARD_PROJECT_FIELDS = (
+    "status",
+    "is_urgent",
+    "region",
+    "goal_amount",
+    "currency",
+    "fundraising_ends_at",
+)
+# What attach_renditions and a rendition's URL need of an image.
+_CARD_IMAGE_FIELDS = (
+    "id",
+    "file",
+    "file_hash",
+    "width",
+    "height",
+    "focal_point_x",
+    "focal_point_y",
+    "focal_point_width",
+    "focal_point_height",
+)
 
 
 class Sort:
@@ -71,12 +92,6 @@ class ProjectFilterForm(forms.Form):
         """The valid filters only: a bad value is dropped, so the list shows unfiltered."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value}
-
-
-def _card_queryset(pages):
-    return pages.select_related("project__organization", "hero_image").prefetch_related(
-        "project__beneficiary_groups"
-    )
 
 
 def attach_renditions(images, *specs: str) -> None:
@@ -197,41 +212,101 @@ def project_listing(*, request, locale, organization: Organization | None = None
         )
         pages = pages.filter(pk__in=[page.pk for page in matching])
 
-    paginator = Paginator(_card_queryset(pages), PROJECTS_PER_PAGE)
+    paginator = Paginator(pages, PROJECTS_PER_PAGE)
     try:
         page_obj = paginator.page(request.GET.get("page") or 1)
     except InvalidPage:
         raise Http404("No such page of projects") from None
-    cards = project_cards(pages=list(page_obj.object_list))
+    cards = project_cards(pages=page_obj.object_list, request=request)
     return ProjectListing(
         form=form, page_obj=page_obj, cards=cards, total=paginator.count, query=query
     )
 
 
+# What a project card shows, read as plain values: no page, project or image rows are built.
+_CARD_COLUMNS = {
+    "page_id": "pk",
+    "title": "title",
+    "url_path": "url_path",
+    "summary": "summary",
+    "image_alt": "hero_image_alt",
+    "project_id": "project_id",
+    "organization_name": "project__organization__name",
+    **{f"project_{name}": f"project__{name}" for name in _CARD_PROJECT_FIELDS},
+    **{f"image_{name}": f"hero_image__{name}" for name in _CARD_IMAGE_FIELDS},
+}
+
+
 @dataclass
 class ProjectCard:
-    page: CharityProjectPage
-    totals: object
+    """One project as its card shows it (see includes/project_card.html)."""
 
-    @property
-    def project(self):
-        return self.page.project
+    title: str
+    url: str
+    summary: str
+    image_alt: str
+    organization_name: str
+    project: Project  # only _CARD_PROJECT_FIELDS are loaded
+    groups: list
+    totals: object
+    hero_image: object = None  # only _CARD_IMAGE_FIELDS are loaded
 
     @property
     def image(self):
-        image = self.page.hero_image
-        return prefetched_rendition(image, CARD_IMAGE) if image else None
+        return prefetched_rendition(self.hero_image, CARD_IMAGE) if self.hero_image else None
 
 
-def project_cards(*, pages) -> list[ProjectCard]:
-    """Cards for already-loaded project pages (loaded with _card_queryset), in at most two more
-    queries: totals, and renditions the cache lacks."""
-    attach_renditions([page.hero_image for page in pages], CARD_IMAGE)
-    totals = project_totals(projects=[page.project for page in pages])
-    return [ProjectCard(page=page, totals=totals[page.project_id]) for page in pages]
+def project_cards(*, pages, request=None) -> list[ProjectCard]:
+    """Cards for the project pages of `pages` (a queryset, sliced to the cards wanted), in at
+    most four queries: the cards' columns, their beneficiary groups, their totals, and
+    renditions the cache lacks."""
+    names = list(_CARD_COLUMNS)
+    rows = [
+        dict(zip(names, row, strict=True)) for row in pages.values_list(*_CARD_COLUMNS.values())
+    ]
+    project_ids = [row["project_id"] for row in rows]
+    groups = {project_id: [] for project_id in project_ids}
+    if project_ids:
+        chosen = Project.beneficiary_groups.through.objects.filter(project_id__in=project_ids)
+        for project_id, code in chosen.order_by("beneficiarygroup_id").values_list(
+            "project_id", "beneficiarygroup_id"
+        ):
+            groups[project_id].append(BeneficiaryGroupCode(code).label)
+    cards = []
+    for row in rows:
+        project = partial_model(
+            Project,
+            id=row["project_id"],
+            **{name: row[f"project_{name}"] for name in _CARD_PROJECT_FIELDS},
+        )
+        image = None
+        if row["image_id"] is not None:
+            image = partial_model(
+                get_image_model(), **{name: row[f"image_{name}"] for name in _CARD_IMAGE_FIELDS}
+            )
+        # A page's URL needs only its url_path (and the cached site root paths).
+        url = Page(url_path=row["url_path"]).get_url(request)
+        cards.append(
+            ProjectCard(
+                title=row["title"],
+                url=url,
+                summary=row["summary"],
+                image_alt=row["image_alt"],
+                organization_name=row["organization_name"],
+                project=project,
+                groups=groups[project.pk],
+                totals=None,
+                hero_image=image,
+            )
+        )
+    attach_renditions([card.hero_image for card in cards], CARD_IMAGE)
+    totals = project_totals(projects=[card.project for card in cards])
+    for card in cards:
+        card.totals = totals[card.project.pk]
+    return cards
 
 
-def featured_project_cards(*, locale, limit: int = 6) -> list[ProjectCard]:
+def featured_project_cards(*, locale, request=None, limit: int = 6) -> list[ProjectCard]:
     """Urgent projects first, then featured ones, still fundraising."""
     pages = (
         public_project_pages(locale=locale)
@@ -239,11 +314,11 @@ def featured_project_cards(*, locale, limit: int = 6) -> list[ProjectCard]:
         .filter(Q(project__is_featured=True) | Q(project__is_urgent=True))
         .order_by("-project__is_urgent", "project__fundraising_ends_at", "pk")
     )
-    return project_cards(pages=list(_card_queryset(pages)[:limit]))
+    return project_cards(pages=pages[:limit], request=request)
 
 
-def partial_page(model, **values):
-    """A page as if loaded with .only(*values): the other fields load when first read."""
+def partial_model(model, **values):
+    """An instance as if loaded with .only(*values): the other fields load when first read."""
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
     return model.from_db(None, names, [values[name] for name in names])
 
@@ -272,7 +347,7 @@ def latest_updates(*, locale, parent=None, limit: int = 4) -> list[ProjectUpdate
     for update in updates:
         update.project_page = None
         if update.project_page_id is not None:
-            update.project_page = partial_page(
+            update.project_page = partial_model(
                 CharityProjectPage,
                 id=update.project_page_id,
                 page_ptr_id=update.project_page_id,
@@ -284,9 +359,11 @@ def latest_updates(*, locale, parent=None, limit: int = 4) -> list[ProjectUpdate
     return updates
 
 
-def organization_project_cards(*, organization: Organization, locale) -> list[ProjectCard]:
+def organization_project_cards(
+    *, organization: Organization, locale, request=None
+) -> list[ProjectCard]:
     pages = public_project_pages(locale=locale).filter(project__organization=organization)
-    return project_cards(pages=list(_card_queryset(_sorted(pages, Sort.CLOSING))[:24]))
+    return project_cards(pages=_sorted(pages, Sort.CLOSING)[:24], request=request)
 
 
 @dataclass(frozen=True)

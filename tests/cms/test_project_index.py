@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def titles(response):
-    return [card.page.title for card in response.context["listing"].cards]
+    return [card.title for card in response.context["listing"].cards]
 
 
 def queries_for(client, url) -> int:
