@@ -7,7 +7,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
-from .selectors import latest_updates
+from .selectors import recent_update_links
 
 
 class ProjectUpdatesFeed(Feed):
@@ -20,12 +20,12 @@ class ProjectUpdatesFeed(Feed):
 
     def items(self):
         locale = Locale.get_active()
-        return latest_updates(locale=locale.pk, limit=30)
+        return recent_update_links(locale=locale.pk, limit=30)
 
     def item_title(self, item):
-        if item.project_page is None:
+        if item.project_title is None:
             return item.title
-        return f"{item.project_page.title}: {item.title}"
+        return f"{item.project_title}: {item.title}"
 
     def item_description(self, item):
         return strip_tags(item.body)
@@ -34,4 +34,4 @@ class ProjectUpdatesFeed(Feed):
         return item.url
 
     def item_pubdate(self, item):
-        return item.first_published_at
+        return item.published_at

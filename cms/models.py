@@ -117,16 +117,16 @@ class HomePage(CachedPageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         from .context_processors import project_index_url
-        from .selectors import featured_project_cards, latest_updates, platform_totals
+        from .selectors import featured_project_cards, platform_totals, recent_update_links
 
         context = super().get_context(request, *args, **kwargs)
         pages = OrganizationPage.objects.live().filter(
             locale_id=self.locale_id, organization=OuterRef("pk")
         )
         organizations = list(
-            verified_organizations().annotate(
-                page_url_path=Subquery(pages.order_by("path").values("url_path")[:1])
-            )[:6]
+            verified_organizations()
+            .only("name", "description", "logo", "has_public_fundraising")
+            .annotate(page_url_path=Subquery(pages.order_by("path").values("url_path")[:1]))[:6]
         )
         for organization in organizations:
             organization.page_url = None
@@ -137,7 +137,7 @@ class HomePage(CachedPageMixin, Page):
         context["organizations"] = organizations
         context["featured"] = featured_project_cards(locale=self.locale_id, request=request)
         _stale_when_days_left_change(request, context["featured"])
-        context["updates"] = latest_updates(locale=self.locale_id)
+        context["updates"] = recent_update_links(locale=self.locale_id, request=request)
         context["totals"] = platform_totals()
         context["project_index_url"] = project_index_url(home=self)
         return context
@@ -365,7 +365,7 @@ class CharityProjectPage(CachedPageMixin, Page):
         context["accepting"] = project.accepts_donations()
         context["gifts"] = recent_gifts(project=project)
         context["expenditures"] = published_expenditures(project=project)
-        context["updates"] = latest_updates(locale=self.locale_id, parent=self, limit=10)
+        context["updates"] = latest_updates(parent=self, limit=10)
         context["shifts"] = shifts = project_upcoming_shifts(project_id=project.pk)
         if shifts:  # the first one leaves the list when it starts
             page_cache.depends_on(request, expires_at=shifts[0].starts_at)

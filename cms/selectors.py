@@ -323,40 +323,52 @@ def partial_model(model, **values):
     return model.from_db(None, names, [values[name] for name in names])
 
 
-def latest_updates(*, locale, parent=None, limit: int = 4) -> list[ProjectUpdatePage]:
-    """The newest project updates (of one project page when `parent` is given), each with
-    `.project_page` set, in one query.
-
-    Without `parent`, `.project_page` is loaded with its id, title, path and url_path only (enough
-    for a title and a link); any other field is read from the database when first used.
-    """
-    updates = ProjectUpdatePage.objects.live().filter(locale=locale).order_by("-date", "-pk")
-    if parent is not None:
-        updates = list(updates.child_of(parent)[:limit])
-        for update in updates:
-            update.project_page = parent
-        return updates
-    parent_path = Left(OuterRef("path"), Length(OuterRef("path")) - CharityProjectPage.steplen)
-    parents = CharityProjectPage.objects.filter(path=parent_path)
-    updates = list(
-        updates.annotate(
-            project_page_id=Subquery(parents.values("pk")[:1]),
-            project_page_title=Subquery(parents.values("title")[:1]),
-        )[:limit]
-    )
+def latest_updates(*, parent, limit: int = 4) -> list[ProjectUpdatePage]:
+    """The newest live updates of one project page, each with `.project_page` set, in one query."""
+    updates = ProjectUpdatePage.objects.live().child_of(parent).order_by("-date", "-pk")
+    updates = list(updates[:limit])
     for update in updates:
-        update.project_page = None
-        if update.project_page_id is not None:
-            update.project_page = partial_model(
-                CharityProjectPage,
-                id=update.project_page_id,
-                page_ptr_id=update.project_page_id,
-                title=update.project_page_title,
-                path=update.path[: -CharityProjectPage.steplen],
-                depth=update.depth - 1,
-                url_path=update.url_path[: update.url_path.rstrip("/").rindex("/") + 1],
-            )
+        update.project_page = parent
     return updates
+
+
+@dataclass(frozen=True)
+class UpdateLink:
+    """A project update as a list of news shows it: a title and a link, not the page."""
+
+    title: str
+    date: object
+    url: str
+    body: str
+    published_at: object
+    project_title: str | None
+
+
+def recent_update_links(*, locale, request=None, limit: int = 4) -> list[UpdateLink]:
+    """The newest project updates in `locale`, with their project pages' titles, in one query."""
+    parent_path = Left(OuterRef("path"), Length(OuterRef("path")) - CharityProjectPage.steplen)
+    project_title = Subquery(
+        CharityProjectPage.objects.filter(path=parent_path).values("title")[:1]
+    )
+    rows = (
+        ProjectUpdatePage.objects.live()
+        .filter(locale=locale)
+        .order_by("-date", "-pk")
+        .annotate(project_title=project_title)
+        .values_list("title", "date", "url_path", "body", "first_published_at", "project_title")
+    )[:limit]
+    return [
+        UpdateLink(
+            title=title,
+            date=date,
+            # A page's URL needs only its url_path (and the cached site root paths).
+            url=Page(url_path=url_path).get_url(request),
+            body=body,
+            published_at=published_at,
+            project_title=project_title,
+        )
+        for title, date, url_path, body, published_at, project_title in rows
+    ]
 
 
 def organization_project_cards(
