@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
+from config.prepared import PreparedQuery
+
 from .models import (
     AuditEntry,
     Donation,
@@ -115,6 +117,22 @@ def _counted_donors():
     )
 
 
+_PROJECT_SUMS = PreparedQuery(
+    LedgerEntry,
+    lambda *, project_ids: (
+        LedgerEntry.objects.filter(project_id__in=project_ids)
+        .values("project_id")
+        .annotate(
+            raised=Sum("amount", filter=Q(donation__isnull=False)),
+            spent=Sum("amount", filter=Q(expenditure__isnull=False)),
+            donors=_counted_donors(),
+        )
+        .order_by()
+        .values_list("project_id", "raised", "spent", "donors")
+    ),
+)
+
+
 def project_totals(*, projects) -> dict[int, ProjectTotals]:
     """Project id → totals, for already-loaded projects, in one query whatever their number.
 
@@ -124,28 +142,19 @@ def project_totals(*, projects) -> dict[int, ProjectTotals]:
     ids = [project.pk for project in projects]
     sums = {}
     if ids:
-        sums = {
-            row["project_id"]: row
-            for row in LedgerEntry.objects.filter(project_id__in=ids)
-            .values("project_id")
-            .annotate(
-                raised=Sum("amount", filter=Q(donation__isnull=False)),
-                spent=Sum("amount", filter=Q(expenditure__isnull=False)),
-                donors=_counted_donors(),
-            )
-            .order_by()
-        }
-    return {
-        project.pk: ProjectTotals(
+        sums = {row[0]: row for row in _PROJECT_SUMS.rows(project_ids=ids)}
+    totals = {}
+    for project in projects:
+        _id, raised, spent, donors = sums.get(project.pk, (None, 0, 0, 0))
+        totals[project.pk] = ProjectTotals(
             goal=project.goal_amount,
-            raised=sums.get(project.pk, {}).get("raised") or 0,
-            donors=sums.get(project.pk, {}).get("donors") or 0,
+            raised=raised or 0,
+            donors=donors or 0,
             currency=project.currency,
             ends_at=project.fundraising_ends_at,
-            spent=-(sums.get(project.pk, {}).get("spent") or 0),
+            spent=-(spent or 0),
         )
-        for project in projects
-    }
+    return totals
 
 
 @dataclass(frozen=True)

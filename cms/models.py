@@ -15,7 +15,7 @@ The tree (each page declares where it may live):
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -25,8 +25,6 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
-
-from charity.selectors import verified_organizations
 
 from . import page_cache
 from .blocks import StoryBlock
@@ -117,23 +115,15 @@ class HomePage(CachedPageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         from .context_processors import project_index_url
-        from .selectors import featured_project_cards, platform_totals, recent_update_links
+        from .selectors import (
+            featured_project_cards,
+            home_organizations,
+            platform_totals,
+            recent_update_links,
+        )
 
         context = super().get_context(request, *args, **kwargs)
-        pages = OrganizationPage.objects.live().filter(
-            locale_id=self.locale_id, organization=OuterRef("pk")
-        )
-        organizations = list(
-            verified_organizations()
-            .only("name", "description", "logo", "has_public_fundraising")
-            .annotate(page_url_path=Subquery(pages.order_by("path").values("url_path")[:1]))[:6]
-        )
-        for organization in organizations:
-            organization.page_url = None
-            if organization.page_url_path is not None:
-                # A page's URL needs only its url_path (and the cached site root paths).
-                page = Page(url_path=organization.page_url_path)
-                organization.page_url = page.get_url(request)
+        organizations = home_organizations(locale=self.locale_id, request=request)
         context["organizations"] = organizations
         context["featured"] = featured_project_cards(locale=self.locale_id, request=request)
         _stale_when_days_left_change(request, context["featured"])

@@ -7,6 +7,7 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Left, Length
 from django.http import Http404
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
@@ -15,6 +16,8 @@ from wagtail.models import Page
 from charity.models import BeneficiaryGroupCode, Organization, Project, ProjectStatus
 from charity.regions import province_choices
 from charity.selectors import project_totals
+from charity.templatetags.money import format_money
+from config.prepared import PreparedQuery
 
 from .models import CharityProjectPage, ProjectUpdatePage
 from .search import query_text
@@ -178,6 +181,38 @@ def _sorted(pages, sort: str):
     return pages.order_by("-first_published_at", "-pk")
 
 
+def _listing_pages(
+    *,
+    locale,
+    sort,
+    organization=None,
+    organization_slug=None,
+    group=None,
+    region=None,
+    status=None,
+    matching=None,
+):
+    pages = public_project_pages(locale=locale)
+    if organization is not None:
+        pages = pages.filter(project__organization=organization)
+    if organization_slug is not None:
+        pages = pages.filter(project__organization__slug=organization_slug)
+    if group is not None:
+        pages = pages.filter(project__beneficiary_groups=group)
+    if region is not None:
+        pages = pages.filter(project__region__startswith=region[:2])
+    if status is not None:
+        pages = pages.filter(project__status=status)
+    if matching is not None:
+        pages = pages.filter(pk__in=matching)
+    return _sorted(pages, sort)
+
+
+_LISTING_IDS = PreparedQuery(
+    CharityProjectPage, lambda **arguments: _listing_pages(**arguments).values_list("pk")
+)
+
+
 @dataclass
 class ProjectListing:
     form: ProjectFilterForm
@@ -192,32 +227,32 @@ def project_listing(*, request, locale, organization: Organization | None = None
     organizations = None if organization else Organization.objects.filter(verified_at__isnull=False)
     form = ProjectFilterForm(request.GET, organizations=organizations)
     filters = form.filters()
-    pages = public_project_pages(locale=locale)
+    arguments = {"locale": locale}
     if organization is not None:
-        pages = pages.filter(project__organization=organization)
+        arguments["organization"] = organization.pk
     if "organization" in filters:
-        pages = pages.filter(project__organization__slug=filters["organization"])
-    if "group" in filters:
-        pages = pages.filter(project__beneficiary_groups=filters["group"])
-    if "region" in filters:
-        pages = pages.filter(project__region__startswith=filters["region"][:2])
-    if "status" in filters:
-        pages = pages.filter(project__status=filters["status"])
-    pages = _sorted(pages, filters.get("sort", Sort.NEWEST))
-
+        arguments["organization_slug"] = filters["organization"]
+    for name in ("group", "region", "status"):
+        if name in filters:
+            arguments[name] = filters[name]
     query = query_text(filters.get("q", ""))
     if query:
+        pages = _listing_pages(**arguments, sort=Sort.NEWEST)
         matching = CharityProjectPage.objects.filter(pk__in=pages.values("pk")).search(
             query, operator="and", order_by_relevance=False
         )
-        pages = pages.filter(pk__in=[page.pk for page in matching])
-
-    paginator = Paginator(pages, PROJECTS_PER_PAGE)
+        arguments["matching"] = [page.pk for page in matching]
+    sort = filters.get("sort", Sort.NEWEST)
+    # The matching pages' ids, in order: how many there are, and which are on this page.
+    ids = [pk for (pk,) in _LISTING_IDS.rows(**arguments, fixed={"sort": sort})]
+    paginator = Paginator(ids, PROJECTS_PER_PAGE)
     try:
         page_obj = paginator.page(request.GET.get("page") or 1)
     except InvalidPage:
         raise Http404("No such page of projects") from None
-    cards = project_cards(pages=page_obj.object_list, request=request)
+    shown = list(page_obj.object_list)
+    rows = sorted(_CARDS_BY_ID.rows(ids=shown), key=lambda row: shown.index(row[0]))
+    cards = project_cards(rows=rows, request=request)
     return ProjectListing(
         form=form, page_obj=page_obj, cards=cards, total=paginator.count, query=query
     )
@@ -255,22 +290,77 @@ class ProjectCard:
     def image(self):
         return prefetched_rendition(self.hero_image, CARD_IMAGE) if self.hero_image else None
 
+    # The card's sentences, made here rather than with {% blocktranslate %} in the card's
+    # template: a listing has a dozen cards, and four such tags each cost more than the rest of
+    # a card. Same messages, same catalog entries.
 
-def project_cards(*, pages, request=None) -> list[ProjectCard]:
-    """Cards for the project pages of `pages` (a queryset, sliced to the cards wanted), in at
-    most four queries: the cards' columns, their beneficiary groups, their totals, and
-    renditions the cache lacks."""
+    @property
+    def progress_label(self) -> str:
+        return gettext("Raised for %(title)s") % {"title": self.title}
+
+    @property
+    def progress_caption(self) -> str:
+        totals = self.totals
+        return gettext("%(raised)s of %(goal)s") % {
+            "raised": format_money(totals.raised, totals.currency),
+            "goal": format_money(totals.goal, totals.currency),
+        }
+
+    @property
+    def donors_label(self) -> str:
+        donors = self.totals.donors
+        return ngettext("%(donors)s donor", "%(donors)s donors", donors) % {"donors": donors}
+
+    @property
+    def days_left_label(self) -> str:
+        days = self.totals.days_left
+        return ngettext("%(days)s day left", "%(days)s days left", days) % {"days": days}
+
+
+def _card_rows(pages):
+    return pages.values_list(*_CARD_COLUMNS.values())
+
+
+_CARDS_BY_ID = PreparedQuery(
+    CharityProjectPage, lambda *, ids: _card_rows(CharityProjectPage.objects.filter(pk__in=ids))
+)
+_FEATURED_CARDS = PreparedQuery(
+    CharityProjectPage,
+    lambda *, locale, limit: _card_rows(
+        public_project_pages(locale=locale)
+        .filter(project__status=ProjectStatus.FUNDRAISING)
+        .filter(Q(project__is_featured=True) | Q(project__is_urgent=True))
+        .order_by("-project__is_urgent", "project__fundraising_ends_at", "pk")[:limit]
+    ),
+)
+_ORGANIZATION_CARDS = PreparedQuery(
+    CharityProjectPage,
+    lambda *, locale, organization, limit: _card_rows(
+        _sorted(
+            public_project_pages(locale=locale).filter(project__organization=organization),
+            Sort.CLOSING,
+        )[:limit]
+    ),
+)
+_GROUPS = PreparedQuery(
+    Project.beneficiary_groups.through,
+    lambda *, project_ids: (
+        Project.beneficiary_groups.through.objects.filter(project_id__in=project_ids)
+        .order_by("beneficiarygroup_id")
+        .values_list("project_id", "beneficiarygroup_id")
+    ),
+)
+
+
+def project_cards(*, rows, request=None) -> list[ProjectCard]:
+    """Cards for rows of card columns (_CARD_COLUMNS, in order), in at most three more queries:
+    their beneficiary groups, their totals, and renditions the cache lacks."""
     names = list(_CARD_COLUMNS)
-    rows = [
-        dict(zip(names, row, strict=True)) for row in pages.values_list(*_CARD_COLUMNS.values())
-    ]
+    rows = [dict(zip(names, row, strict=True)) for row in rows]
     project_ids = [row["project_id"] for row in rows]
     groups = {project_id: [] for project_id in project_ids}
     if project_ids:
-        chosen = Project.beneficiary_groups.through.objects.filter(project_id__in=project_ids)
-        for project_id, code in chosen.order_by("beneficiarygroup_id").values_list(
-            "project_id", "beneficiarygroup_id"
-        ):
+        for project_id, code in _GROUPS.rows(project_ids=project_ids):
             groups[project_id].append(BeneficiaryGroupCode(code).label)
     cards = []
     for row in rows:
@@ -308,13 +398,8 @@ def project_cards(*, pages, request=None) -> list[ProjectCard]:
 
 def featured_project_cards(*, locale, request=None, limit: int = 6) -> list[ProjectCard]:
     """Urgent projects first, then featured ones, still fundraising."""
-    pages = (
-        public_project_pages(locale=locale)
-        .filter(project__status=ProjectStatus.FUNDRAISING)
-        .filter(Q(project__is_featured=True) | Q(project__is_urgent=True))
-        .order_by("-project__is_urgent", "project__fundraising_ends_at", "pk")
-    )
-    return project_cards(pages=pages[:limit], request=request)
+    rows = _FEATURED_CARDS.rows(locale=locale, fixed={"limit": limit})
+    return project_cards(rows=rows, request=request)
 
 
 def partial_model(model, **values):
@@ -344,19 +429,25 @@ class UpdateLink:
     project_title: str | None
 
 
-def recent_update_links(*, locale, request=None, limit: int = 4) -> list[UpdateLink]:
-    """The newest project updates in `locale`, with their project pages' titles, in one query."""
+def _update_link_rows(*, locale, limit):
     parent_path = Left(OuterRef("path"), Length(OuterRef("path")) - CharityProjectPage.steplen)
     project_title = Subquery(
         CharityProjectPage.objects.filter(path=parent_path).values("title")[:1]
     )
-    rows = (
+    return (
         ProjectUpdatePage.objects.live()
         .filter(locale=locale)
         .order_by("-date", "-pk")
         .annotate(project_title=project_title)
         .values_list("title", "date", "url_path", "body", "first_published_at", "project_title")
     )[:limit]
+
+
+_UPDATE_LINKS = PreparedQuery(ProjectUpdatePage, _update_link_rows)
+
+
+def recent_update_links(*, locale, request=None, limit: int = 4) -> list[UpdateLink]:
+    """The newest project updates in `locale`, with their project pages' titles, in one query."""
     return [
         UpdateLink(
             title=title,
@@ -367,15 +458,55 @@ def recent_update_links(*, locale, request=None, limit: int = 4) -> list[UpdateL
             published_at=published_at,
             project_title=project_title,
         )
-        for title, date, url_path, body, published_at, project_title in rows
+        for title, date, url_path, body, published_at, project_title in _UPDATE_LINKS.rows(
+            locale=locale, fixed={"limit": limit}
+        )
     ]
+
+
+def _home_organization_rows(*, locale, limit):
+    from charity.selectors import verified_organizations
+
+    from .models import OrganizationPage
+
+    pages = OrganizationPage.objects.live().filter(locale_id=locale, organization=OuterRef("pk"))
+    return (
+        verified_organizations()
+        .annotate(page_url_path=Subquery(pages.order_by("path").values("url_path")[:1]))
+        .values_list(*HOME_ORGANIZATION_FIELDS, "member_count", "page_url_path")[:limit]
+    )
+
+
+HOME_ORGANIZATION_FIELDS = ("id", "name", "description", "logo", "has_public_fundraising")
+_HOME_ORGANIZATIONS = PreparedQuery(Organization, _home_organization_rows)
+
+
+def home_organizations(*, locale, request=None, limit: int = 6) -> list[Organization]:
+    """Verified organizations for the home page: the columns their cards show, with
+    `member_count` and `page_url` (their page in `locale`, or None)."""
+    organizations = []
+    for *values, member_count, page_url_path in _HOME_ORGANIZATIONS.rows(
+        locale=locale, fixed={"limit": limit}
+    ):
+        organization = partial_model(
+            Organization, **dict(zip(HOME_ORGANIZATION_FIELDS, values, strict=True))
+        )
+        organization.member_count = member_count
+        organization.page_url = None
+        if page_url_path is not None:
+            # A page's URL needs only its url_path (and the cached site root paths).
+            organization.page_url = Page(url_path=page_url_path).get_url(request)
+        organizations.append(organization)
+    return organizations
 
 
 def organization_project_cards(
     *, organization: Organization, locale, request=None
 ) -> list[ProjectCard]:
-    pages = public_project_pages(locale=locale).filter(project__organization=organization)
-    return project_cards(pages=_sorted(pages, Sort.CLOSING)[:24], request=request)
+    rows = _ORGANIZATION_CARDS.rows(
+        locale=locale, organization=organization.pk, fixed={"limit": 24}
+    )
+    return project_cards(rows=rows, request=request)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,100 @@
+"""A PreparedQuery returns what its queryset returns, for every argument, compiling it once."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.db.models import Count
+from django.db.models.sql.compiler import SQLCompiler
+from django.utils import timezone
+
+from charity.models import Organization
+from config.prepared import PreparedQuery
+
+from .factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def by_name(*, names):
+    return Organization.objects.filter(name__in=names).order_by("name").values_list("name", "pk")
+
+
+def verified_since(*, since, slug):
+    return (
+        Organization.objects.filter(verified_at__gte=since)
+        .exclude(slug=slug)
+        .annotate(members=Count("memberships"))
+        .order_by("pk")
+        .values_list("slug", "verified_at", "members")
+    )
+
+
+def first(*, prefix, limit):
+    return (
+        Organization.objects.filter(name__startswith=prefix)
+        .order_by("name")
+        .values_list("name")[:limit]
+    )
+
+
+@pytest.fixture
+def organizations():
+    now = timezone.now()
+    return [
+        OrganizationFactory(name=name, verified_at=now - datetime.timedelta(days=days))
+        for days, name in enumerate(["甲会", "乙会", "丙会", "丁会"])
+    ]
+
+
+def compilations():
+    return mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql)
+
+
+def test_each_run_binds_its_own_values_into_sql_compiled_once(organizations):
+    query = PreparedQuery(Organization, by_name)
+    with compilations() as as_sql:
+        assert query.rows(names=["甲会", "丙会"]) == list(by_name(names=["甲会", "丙会"]))
+        assert query.rows(names=["乙会", "丁会"]) == list(by_name(names=["乙会", "丁会"]))
+        assert query.rows(names=["乙会", "nobody"]) == list(by_name(names=["乙会", "nobody"]))
+    # One compilation for the query's shape, one each for the three querysets it is checked against.
+    assert as_sql.call_count == 4
+    # A list of another length is another shape, compiled for it.
+    three = ["丁会", "甲会", "丙会"]
+    assert query.rows(names=three) == list(by_name(names=three))
+    assert len(query.rows(names=three)) == 3
+
+
+def test_rows_are_converted_as_the_orm_converts_them(organizations):
+    query = PreparedQuery(Organization, verified_since)
+    since = timezone.now() - datetime.timedelta(days=2, hours=1)
+    for slug in (organizations[0].slug, organizations[2].slug):
+        rows = query.rows(since=since, slug=slug)
+        assert rows == list(verified_since(since=since, slug=slug))
+        assert all(isinstance(verified_at, datetime.datetime) for _s, verified_at, _m in rows)
+        assert all(verified_at.tzinfo is not None for _s, verified_at, _m in rows)
+    assert len(rows) == 2  # verified within two days, but for the one left out
+
+
+def test_a_value_a_lookup_rewrites_is_bound_by_the_orm_every_time(organizations):
+    """startswith turns its value into a LIKE pattern: the stand-in cannot be traced."""
+    query = PreparedQuery(Organization, first)
+    with compilations() as as_sql:
+        assert query.rows(prefix="甲", fixed={"limit": 2}) == [("甲会",)]
+        assert query.rows(prefix="乙", fixed={"limit": 2}) == [("乙会",)]
+    assert as_sql.call_count == 3  # the stand-in's, then each run's own
+
+
+def test_fixed_arguments_are_part_of_the_shape(organizations):
+    query = PreparedQuery(Organization, by_name)
+    names = [organization.name for organization in organizations]
+    assert len(query.rows(names=names)) == 4
+    limited = PreparedQuery(Organization, lambda *, names, limit: by_name(names=names)[:limit])
+    assert len(limited.rows(names=names, fixed={"limit": 1})) == 1
+    assert len(limited.rows(names=names, fixed={"limit": 3})) == 3
+
+
+def test_a_query_that_cannot_match_returns_no_rows(organizations):
+    query = PreparedQuery(Organization, by_name)
+    assert query.rows(names=[]) == []
+    assert query.rows(names=["甲会"]) == list(by_name(names=["甲会"]))
