@@ -1,5 +1,7 @@
+from urllib.parse import urlsplit, urlunsplit
+
 from django.conf import settings
-from django.urls import get_resolver, get_urlconf, reverse, translate_url
+from django.urls import NoReverseMatch, get_resolver, get_urlconf, reverse, translate_url
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +30,7 @@ def site_chrome(request):
             {
                 "code": code,
                 "name": name,
-                "url": path if code == language else translate_url(path, code),
+                "url": path if code == language else _same_page_in(request, path, code),
                 "current": code == language,
             }
             for code, name in settings.LANGUAGES
@@ -43,3 +45,20 @@ def _set_language_url() -> str:
     if "set_language" not in get_resolver(get_urlconf()).reverse_dict:
         return ""
     return reverse("set_language")
+
+
+def _same_page_in(request, path: str, code: str) -> str:
+    """translate_url(path, code) for the request's own path, from the match the request was
+    routed by: resolving the path again would try each URL pattern before Wagtail's catch-all,
+    most of the cost. A request that matched no pattern (an error page) is left to translate_url.
+    """
+    match = request.resolver_match
+    if match is None:
+        return translate_url(path, code)
+    name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+    with translation.override(code):
+        try:
+            url = reverse(name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            return path
+    return urlunsplit(("", "", url, urlsplit(path).query, ""))

@@ -5,6 +5,7 @@ from django.test import override_settings
 from django.urls import include, path
 
 from config.urls import urlpatterns as site_urlpatterns
+from tests.cms.conftest import Site
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +22,23 @@ def test_language_links_lead_to_the_same_page_in_each_language(client):
     assert '<link rel="alternate" hreflang="zh-hans" href="/zh-hans/open-data/?a=1">' in (
         response.content.decode()
     )
+
+
+def test_a_cms_page_links_to_its_path_under_the_other_language(client, organization):
+    page_url = Site(organization).index.url
+    assert page_url == "/zh-hans/projects/"
+
+    body = client.get(page_url).content.decode()
+
+    assert '<link rel="alternate" hreflang="zh-hans" href="/zh-hans/projects/">' in body
+    assert '<link rel="alternate" hreflang="en" href="/en/projects/">' in body
+
+
+def test_a_page_no_url_matched_links_to_itself_in_each_language(client):
+    body = client.get("/no-such-file.txt?a=1").content.decode()
+
+    assert '<link rel="alternate" hreflang="en" href="/no-such-file.txt?a=1">' in body
+    assert '<link rel="alternate" hreflang="zh-hans" href="/no-such-file.txt?a=1">' in body
 
 
 def test_the_language_switch_is_links_while_set_language_is_not_routed(client):
