@@ -1,8 +1,11 @@
 """The listing's <select> writes exactly the markup Django's own templates write."""
 
+import pytest
 from django import forms
+from django.utils import translation
 
-from cms.widgets import ListingSelect
+from charity.text_language import LanguageMarkingSelect
+from cms.widgets import LanguageMarkingListingSelect, ListingSelect
 
 CHOICES = [
     ("", "全部"),
@@ -19,3 +22,16 @@ def test_the_markup_is_djangos_whatever_the_choices_and_attributes():
             ours = ListingSelect(choices=CHOICES).render("x", value, attrs=attrs)
             assert ours == theirs
     assert "&lt;Tom &amp; Jerry&gt;" in ours and 'value="a&amp;b"' in ours
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_options_in_the_other_language_are_marked_as_the_forms_select_marks_them(language):
+    choices = [("", "全部"), ("bj", "北京市"), ("hk", "Hong Kong"), ("mix", "孙悦 Sun Yue")]
+    with translation.override(language):
+        for value in ("", "bj", "hk"):
+            theirs = LanguageMarkingSelect(choices=choices).render("r", value, attrs={"id": "r"})
+            ours = LanguageMarkingListingSelect(choices=choices).render(
+                "r", value, attrs={"id": "r"}
+            )
+            assert ours == theirs
+    assert ('lang="zh-Hans"' in ours) == (language == "en")
