@@ -11,9 +11,12 @@ from django.utils import timezone
 
 from .models import (
     AuditEntry,
+    BeneficiaryGroupCode,
     Donation,
     DonationStatus,
     Expenditure,
+    ExpenditureCategory,
+    ExpenditureDocument,
     ExpenditureStatus,
     Invitation,
     LedgerEntry,
@@ -186,11 +189,11 @@ def recent_gifts(*, project: Project, limit: int = 8) -> list[PublicGift]:
     """One query: the latest gifts received for a project, newest first, anonymity respected."""
     rows = (
         Donation.objects.filter(
-            project=project,
+            project_id=project.pk,
             status__in=[DonationStatus.SUCCEEDED, DonationStatus.PARTIALLY_REFUNDED],
         )
         .order_by("-received_at", "-pk")
-        .only(
+        .values_list(
             "donor_name",
             "is_anonymous",
             "amount",
@@ -203,26 +206,95 @@ def recent_gifts(*, project: Project, limit: int = 8) -> list[PublicGift]:
     return [
         PublicGift(
             # The name is dropped here, before any template sees it.
-            name="" if row.is_anonymous else row.donor_name,
-            amount=row.amount,
-            currency=row.currency,
-            message="" if row.is_anonymous else row.message,
-            received_at=row.received_at,
-            monthly=row.frequency == "monthly",
+            name="" if anonymous else name,
+            amount=amount,
+            currency=currency,
+            message="" if anonymous else message,
+            received_at=received_at,
+            monthly=frequency == "monthly",
         )
-        for row in rows
+        for name, anonymous, amount, currency, message, received_at, frequency in rows
     ]
 
 
-def published_expenditures(*, project: Project, limit: int = 50) -> list[Expenditure]:
-    """Two queries (one without any): a project's published spending, newest first, with its
-    receipts. Payees that are individual beneficiaries are shown masked (`public_payee`)."""
-    return list(
-        Expenditure.objects.filter(project=project, status=ExpenditureStatus.PUBLISHED)
-        .select_related("reverses")
-        .prefetch_related("documents")
-        .order_by("-spent_on", "-pk")[:limit]
+def project_beneficiary_groups(*, project_id: int) -> list:
+    """One query: the labels of the groups a project serves, in the order of their codes."""
+    codes = (
+        Project.beneficiary_groups.through.objects.filter(project_id=project_id)
+        .order_by("beneficiarygroup_id")
+        .values_list("beneficiarygroup_id", flat=True)
     )
+    return [BeneficiaryGroupCode(code).label for code in codes]
+
+
+@dataclass(frozen=True)
+class PublicExpenditure:
+    """A published expenditure as its project's page shows it, with its receipts' URLs."""
+
+    spent_on: datetime.date
+    purpose: str
+    category: str  # its label
+    is_reversal: bool
+    is_advance: bool
+    advance_reason: str
+    public_payee: str  # an individual's name masked, as Expenditure.public_payee shows it
+    amount: int
+    currency: str
+    receipt_urls: list[str]
+
+
+def published_expenditures(*, project: Project, limit: int = 50) -> list[PublicExpenditure]:
+    """One query: a project's published spending, newest first, with its receipts (a row per
+    receipt). Payees that are individual beneficiaries are shown masked."""
+    newest = (
+        Expenditure.objects.filter(project_id=project.pk, status=ExpenditureStatus.PUBLISHED)
+        .order_by("-spent_on", "-pk")
+        .values("pk")[:limit]
+    )
+    rows = (
+        Expenditure.objects.filter(pk__in=newest)
+        .order_by("-spent_on", "-pk", "documents__pk")
+        .values_list(
+            "pk",
+            "spent_on",
+            "purpose",
+            "reverses_id",
+            "category",
+            "is_advance",
+            "advance_reason",
+            "payee",
+            "payee_is_individual",
+            "amount",
+            "currency",
+            "documents__file",
+        )
+    )
+    storage = ExpenditureDocument._meta.get_field("file").storage
+    expenditures, receipts = [], {}
+    for pk, *fields, payee, individual, amount, currency, document in rows:
+        if pk not in receipts:
+            receipts[pk] = []
+            spent_on, purpose, reverses_id, category, is_advance, advance_reason = fields
+            expenditures.append(
+                PublicExpenditure(
+                    spent_on=spent_on,
+                    purpose=purpose,
+                    category=ExpenditureCategory(category).label,
+                    is_reversal=reverses_id is not None,
+                    is_advance=is_advance,
+                    advance_reason=advance_reason,
+                    # The masking rule is the model's own, applied to the two columns it reads.
+                    public_payee=Expenditure(
+                        payee=payee, payee_is_individual=individual
+                    ).public_payee,
+                    amount=amount,
+                    currency=currency,
+                    receipt_urls=receipts[pk],
+                )
+            )
+        if document is not None:  # the LEFT JOIN's row of an expenditure without receipts
+            receipts[pk].append(storage.url(document))
+    return expenditures
 
 
 # --- The disclosure calendar ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Read models for the published pages. Each one's query count does not grow with the data."""
 
+import datetime
 from dataclasses import dataclass
 
 from django import forms
@@ -282,6 +283,51 @@ def latest_updates(*, locale, parent=None, limit: int = 4) -> list[ProjectUpdate
                 url_path=update.url_path[: update.url_path.rstrip("/").rindex("/") + 1],
             )
     return updates
+
+
+@dataclass(frozen=True)
+class UpdateTeaser:
+    """A project update as its project's page lists it."""
+
+    title: str
+    url: str | None
+    date: datetime.date
+    body: str  # rich text as stored
+
+
+def url_below(page, page_url: str | None, url_path: str) -> str | None:
+    """The URL of the page at `url_path` below `page`, given `page`'s URL: Wagtail makes a
+    page's URL from its url_path under its site's root, and a page below shares that root, so
+    the URL is `page`'s followed by the rest of the url_path (Page.get_url would look for the
+    site and its root again for each page)."""
+    if page_url is None or not url_path.startswith(page.url_path):
+        return None
+    return page_url.rstrip("/") + "/" + url_path[len(page.url_path) :]
+
+
+def url_above(page, page_url: str | None) -> str | None:
+    """The URL of `page`'s parent, given `page`'s URL (see url_below); None when `page` is a
+    site's root."""
+    suffix = f"/{page.slug}/"
+    if page_url is None or not page_url.endswith(suffix) or len(page_url) == len(suffix):
+        return None
+    return page_url[: -len(suffix) + 1]
+
+
+def project_updates(*, page: CharityProjectPage, page_url: str | None, limit: int = 10):
+    """One query: the newest live updates of a project page, in its language, with their URLs
+    (built from the page's, see url_below)."""
+    rows = (
+        ProjectUpdatePage.objects.filter(
+            live=True, locale_id=page.locale_id, path__startswith=page.path, depth=page.depth + 1
+        )
+        .order_by("-date", "-pk")
+        .values_list("title", "url_path", "date", "body")[:limit]
+    )
+    return [
+        UpdateTeaser(title=title, url=url_below(page, page_url, url_path), date=date, body=body)
+        for title, url_path, date, body in rows
+    ]
 
 
 def organization_project_cards(*, organization: Organization, locale) -> list[ProjectCard]:
