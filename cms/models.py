@@ -359,6 +359,7 @@ class CharityProjectPage(CachedPageMixin, Page):
             OG_IMAGE,
             attach_renditions,
             project_updates,
+            rendition_or_not_found,
             url_above,
         )
 
@@ -385,6 +386,8 @@ class CharityProjectPage(CachedPageMixin, Page):
         context["parent_url"] = url_above(self, url) or parent.url
         if self.hero_image_id:
             attach_renditions([self.hero_image], HERO_IMAGE, OG_IMAGE)
+            context["hero_image"] = rendition_or_not_found(self.hero_image, HERO_IMAGE)
+            context["og_image"] = rendition_or_not_found(self.hero_image, OG_IMAGE)
         return context
 
     def clean(self):

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
+from wagtail.images.shortcuts import get_rendition_or_not_found
 
 from charity.models import BeneficiaryGroupCode, Organization, ProjectStatus
 from charity.regions import province_choices
@@ -135,6 +136,16 @@ def prefetched_rendition(image, spec: str):
         if rendition.filter_spec == spec:
             return rendition
     return image.get_rendition(spec)
+
+
+def rendition_or_not_found(image, spec: str):
+    """The image's `spec` rendition as the {% image %} tag gives it (a stand-in without a file
+    when the original is missing), taken from attach_renditions when it found it: without the
+    tag's write of the rendition back to the renditions cache on every view."""
+    for rendition in getattr(image, "prefetched_renditions", ()):
+        if rendition.filter_spec == spec:
+            return rendition
+    return get_rendition_or_not_found(image, spec)
 
 
 def public_project_pages(*, locale):
