@@ -310,19 +310,21 @@ def url_below(page, page_url: str | None, url_path: str) -> str | None:
     """The URL of the page at `url_path` below `page`, given `page`'s URL: Wagtail makes a
     page's URL from its url_path under its site's root, and a page below shares that root, so
     the URL is `page`'s followed by the rest of the url_path (Page.get_url would look for the
-    site and its root again for each page)."""
+    site and its root again for each page). With or without a final slash, as `page`'s has."""
     if page_url is None or not url_path.startswith(page.url_path):
         return None
-    return page_url.rstrip("/") + "/" + url_path[len(page.url_path) :]
+    url = page_url.rstrip("/") + "/" + url_path[len(page.url_path) :]
+    return url if page_url.endswith("/") else url.rstrip("/")
 
 
 def url_above(page, page_url: str | None) -> str | None:
-    """The URL of `page`'s parent, given `page`'s URL (see url_below); None when `page` is a
-    site's root."""
-    suffix = f"/{page.slug}/"
+    """The URL of `page`'s parent, given `page`'s URL (see url_below); None when it does not
+    follow from it (`page` is a site's root)."""
+    slash = "/" if page_url and page_url.endswith("/") else ""
+    suffix = f"/{page.slug}{slash}"
     if page_url is None or not page_url.endswith(suffix) or len(page_url) == len(suffix):
         return None
-    return page_url[: -len(suffix) + 1]
+    return page_url[: -len(suffix)] + "/" if slash else page_url[: -len(suffix)]
 
 
 def project_updates(*, page: CharityProjectPage, page_url: str | None, limit: int = 10):
