@@ -13,9 +13,12 @@ from config.prepared import PreparedQuery
 
 from .models import (
     AuditEntry,
+    BeneficiaryGroupCode,
     Donation,
     DonationStatus,
     Expenditure,
+    ExpenditureCategory,
+    ExpenditureDocument,
     ExpenditureStatus,
     Invitation,
     LedgerEntry,
@@ -195,11 +198,11 @@ def recent_gifts(*, project: Project, limit: int = 8) -> list[PublicGift]:
     """One query: the latest gifts received for a project, newest first, anonymity respected."""
     rows = (
         Donation.objects.filter(
-            project=project,
+            project_id=project.pk,
             status__in=[DonationStatus.SUCCEEDED, DonationStatus.PARTIALLY_REFUNDED],
         )
         .order_by("-received_at", "-pk")
-        .only(
+        .values_list(
             "donor_name",
             "is_anonymous",
             "amount",
@@ -212,26 +215,106 @@ def recent_gifts(*, project: Project, limit: int = 8) -> list[PublicGift]:
     return [
         PublicGift(
             # The name is dropped here, before any template sees it.
-            name="" if row.is_anonymous else row.donor_name,
-            amount=row.amount,
-            currency=row.currency,
-            message="" if row.is_anonymous else row.message,
-            received_at=row.received_at,
-            monthly=row.frequency == "monthly",
+            name="" if anonymous else name,
+            amount=amount,
+            currency=currency,
+            message="" if anonymous else message,
+            received_at=received_at,
+            monthly=frequency == "monthly",
         )
-        for row in rows
+        for name, anonymous, amount, currency, message, received_at, frequency in rows
     ]
 
 
-def published_expenditures(*, project: Project, limit: int = 50) -> list[Expenditure]:
-    """Two queries (one without any): a project's published spending, newest first, with its
-    receipts. Payees that are individual beneficiaries are shown masked (`public_payee`)."""
-    return list(
-        Expenditure.objects.filter(project=project, status=ExpenditureStatus.PUBLISHED)
-        .select_related("reverses")
-        .prefetch_related("documents")
-        .order_by("-spent_on", "-pk")[:limit]
+def project_beneficiary_groups(*, project_id: int) -> list:
+    """One query: the labels of the groups a project serves, in the order of their codes."""
+    codes = (
+        Project.beneficiary_groups.through.objects.filter(project_id=project_id)
+        .order_by("beneficiarygroup_id")
+        .values_list("beneficiarygroup_id", flat=True)
     )
+    return [BeneficiaryGroupCode(code).label for code in codes]
+
+
+@dataclass(frozen=True)
+class PublicExpenditure:
+    """A published expenditure as its project's page shows it, with its receipts' URLs."""
+
+    spent_on: datetime.date
+    purpose: str
+    category: str  # its label
+    is_reversal: bool
+    is_advance: bool
+    advance_reason: str
+    payee: str  # shown as public_payee
+    payee_is_individual: bool
+    amount: int
+    currency: str
+    receipt_urls: list[str]
+
+    # An individual's name masked, by the model's own rule (it reads the two fields above).
+    public_payee = Expenditure.public_payee
+
+
+def published_expenditures(*, project: Project, limit: int = 50) -> list[PublicExpenditure]:
+    """Two queries (one without any): a project's published spending, newest first, with its
+    receipts. Payees that are individual beneficiaries are shown masked."""
+    rows = (
+        Expenditure.objects.filter(project_id=project.pk, status=ExpenditureStatus.PUBLISHED)
+        .order_by("-spent_on", "-pk")
+        .values_list(
+            "pk",
+            "spent_on",
+            "purpose",
+            "reverses_id",
+            "category",
+            "is_advance",
+            "advance_reason",
+            "payee",
+            "payee_is_individual",
+            "amount",
+            "currency",
+        )[:limit]
+    )
+    receipts = {row[0]: [] for row in rows}
+    if receipts:
+        # Two plain queries cost less than one joining the receipts to a limited subquery.
+        storage = ExpenditureDocument._meta.get_field("file").storage
+        documents = (
+            ExpenditureDocument.objects.filter(expenditure_id__in=list(receipts))
+            .order_by("pk")
+            .values_list("expenditure_id", "file")
+        )
+        for expenditure_id, name in documents:
+            receipts[expenditure_id].append(storage.url(name))
+    return [
+        PublicExpenditure(
+            spent_on=spent_on,
+            purpose=purpose,
+            category=ExpenditureCategory(category).label,
+            is_reversal=reverses_id is not None,
+            is_advance=is_advance,
+            advance_reason=advance_reason,
+            payee=payee,
+            payee_is_individual=individual,
+            amount=amount,
+            currency=currency,
+            receipt_urls=receipts[pk],
+        )
+        for (
+            pk,
+            spent_on,
+            purpose,
+            reverses_id,
+            category,
+            is_advance,
+            advance_reason,
+            payee,
+            individual,
+            amount,
+            currency,
+        ) in rows
+    ]
 
 
 # --- The disclosure calendar ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ The tree (each page declares where it may live):
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -336,14 +336,25 @@ class CharityProjectPage(CachedPageMixin, Page):
         return (page_cache.SITE, page_cache.project_tag(self.project_id))
 
     def get_context(self, request, *args, **kwargs):
-        from charity.selectors import project_totals, published_expenditures, recent_gifts
+        from charity.selectors import (
+            project_beneficiary_groups,
+            project_totals,
+            published_expenditures,
+            recent_gifts,
+        )
         from volunteers.selectors import project_upcoming_shifts
 
-        from .selectors import HERO_IMAGE, OG_IMAGE, attach_renditions, latest_updates
+        from .selectors import (
+            HERO_IMAGE,
+            OG_IMAGE,
+            attach_renditions,
+            project_updates,
+            rendition_or_not_found,
+            url_above,
+        )
 
         context = super().get_context(request, *args, **kwargs)
         project = self.project  # with its organization when routed (serve_select_related)
-        prefetch_related_objects([project], "beneficiary_groups")
         context["project"] = project
         context["totals"] = totals = project_totals(projects=[project])[project.pk]
         upcoming = [totals.days_left_changes_at]
@@ -351,17 +362,22 @@ class CharityProjectPage(CachedPageMixin, Page):
             upcoming.append(project.fundraising_starts_at)  # the call to give opens then
         if any(upcoming):
             page_cache.depends_on(request, expires_at=min(filter(None, upcoming)))
-        context["beneficiary_groups"] = list(project.beneficiary_groups.all())
+        context["beneficiary_groups"] = project_beneficiary_groups(project_id=project.pk)
         context["accepting"] = project.accepts_donations()
         context["gifts"] = recent_gifts(project=project)
         context["expenditures"] = published_expenditures(project=project)
-        context["updates"] = latest_updates(parent=self, limit=10)
+        # The updates' and the parent's URLs follow from this page's: found once, not per page.
+        url = self.get_url(request)
+        context["updates"] = project_updates(page=self, page_url=url, limit=10)
         context["shifts"] = shifts = project_upcoming_shifts(project_id=project.pk)
         if shifts:  # the first one leaves the list when it starts
             page_cache.depends_on(request, expires_at=shifts[0].starts_at)
-        context["parent"] = self.routed_parent()
+        context["parent"] = parent = self.routed_parent()
+        context["parent_url"] = url_above(self, url) or parent.url
         if self.hero_image_id:
             attach_renditions([self.hero_image], HERO_IMAGE, OG_IMAGE)
+            context["hero_image"] = rendition_or_not_found(self.hero_image, HERO_IMAGE)
+            context["og_image"] = rendition_or_not_found(self.hero_image, OG_IMAGE)
         return context
 
     def clean(self):

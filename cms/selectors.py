@@ -1,5 +1,6 @@
 """Read models for the published pages. Each one's query count does not grow with the data."""
 
+import datetime
 from dataclasses import dataclass
 
 from django import forms
@@ -11,6 +12,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
+from wagtail.images.shortcuts import get_rendition_or_not_found
 from wagtail.models import Page
 
 from charity.models import BeneficiaryGroupCode, Organization, Project, ProjectStatus
@@ -145,13 +147,14 @@ def attach_renditions(images, *specs: str) -> None:
         rendition_model.cache_backend.set_many(fresh)
 
 
-def prefetched_rendition(image, spec: str):
-    """The image's `spec` rendition from attach_renditions, without get_rendition's cache write
-    (attach_renditions stored it); made by get_rendition if it does not exist yet."""
+def rendition_or_not_found(image, spec: str):
+    """The image's `spec` rendition as the {% image %} tag gives it (a stand-in without a file
+    when the original is missing), taken from attach_renditions when it found it: without the
+    tag's write of the rendition back to the renditions cache on every view."""
     for rendition in getattr(image, "prefetched_renditions", ()):
         if rendition.filter_spec == spec:
             return rendition
-    return image.get_rendition(spec)
+    return get_rendition_or_not_found(image, spec)
 
 
 def public_project_pages(*, locale):
@@ -288,7 +291,7 @@ class ProjectCard:
 
     @property
     def image(self):
-        return prefetched_rendition(self.hero_image, CARD_IMAGE) if self.hero_image else None
+        return rendition_or_not_found(self.hero_image, CARD_IMAGE) if self.hero_image else None
 
     # The card's sentences, made here rather than with {% blocktranslate %} in the card's
     # template: a listing has a dozen cards, and four such tags each cost more than the rest of
@@ -408,15 +411,6 @@ def partial_model(model, **values):
     return model.from_db(None, names, [values[name] for name in names])
 
 
-def latest_updates(*, parent, limit: int = 4) -> list[ProjectUpdatePage]:
-    """The newest live updates of one project page, each with `.project_page` set, in one query."""
-    updates = ProjectUpdatePage.objects.live().child_of(parent).order_by("-date", "-pk")
-    updates = list(updates[:limit])
-    for update in updates:
-        update.project_page = parent
-    return updates
-
-
 @dataclass(frozen=True)
 class UpdateLink:
     """A project update as a list of news shows it: a title and a link, not the page."""
@@ -507,6 +501,53 @@ def organization_project_cards(
         locale=locale, organization=organization.pk, fixed={"limit": 24}
     )
     return project_cards(rows=rows, request=request)
+
+
+@dataclass(frozen=True)
+class UpdateTeaser:
+    """A project update as its project's page lists it."""
+
+    title: str
+    url: str | None
+    date: datetime.date
+    body: str  # rich text as stored
+
+
+def url_below(page, page_url: str | None, url_path: str) -> str | None:
+    """The URL of the page at `url_path` below `page`, given `page`'s URL: Wagtail makes a
+    page's URL from its url_path under its site's root, and a page below shares that root, so
+    the URL is `page`'s followed by the rest of the url_path (Page.get_url would look for the
+    site and its root again for each page). With or without a final slash, as `page`'s has."""
+    if page_url is None or not url_path.startswith(page.url_path):
+        return None
+    url = page_url.rstrip("/") + "/" + url_path[len(page.url_path) :]
+    return url if page_url.endswith("/") else url.rstrip("/")
+
+
+def url_above(page, page_url: str | None) -> str | None:
+    """The URL of `page`'s parent, given `page`'s URL (see url_below); None when it does not
+    follow from it (`page` is a site's root)."""
+    slash = "/" if page_url and page_url.endswith("/") else ""
+    suffix = f"/{page.slug}{slash}"
+    if page_url is None or not page_url.endswith(suffix) or len(page_url) == len(suffix):
+        return None
+    return page_url[: -len(suffix)] + "/" if slash else page_url[: -len(suffix)]
+
+
+def project_updates(*, page: CharityProjectPage, page_url: str | None, limit: int = 10):
+    """One query: the newest live updates of a project page, in its language, with their URLs
+    (built from the page's, see url_below)."""
+    rows = (
+        ProjectUpdatePage.objects.filter(
+            live=True, locale_id=page.locale_id, path__startswith=page.path, depth=page.depth + 1
+        )
+        .order_by("-date", "-pk")
+        .values_list("title", "url_path", "date", "body")[:limit]
+    )
+    return [
+        UpdateTeaser(title=title, url=url_below(page, page_url, url_path), date=date, body=body)
+        for title, url_path, date, body in rows
+    ]
 
 
 @dataclass(frozen=True)

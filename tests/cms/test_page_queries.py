@@ -2,10 +2,12 @@
 
 import pytest
 from django.db import connection
+from django.template.defaultfilters import striptags, truncatechars
 from django.test.utils import CaptureQueriesContext
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import PageViewRestriction
+from wagtail.templatetags.wagtailcore_tags import richtext
 
 from cms.selectors import CARD_IMAGE
 
@@ -87,6 +89,17 @@ def test_cards_show_their_pictures_whether_or_not_the_renditions_are_cached(clie
     assert 'property="og:image"' in body
 
 
+def test_a_picture_whose_file_is_gone_leaves_its_cards_and_page_standing(client, site):
+    """As the {% image %} tag does: a stand-in, not a server error."""
+    page = with_image(site.add_project(title="午餐", is_featured=True))
+    page.hero_image.renditions.all().delete()
+    page.hero_image.file.storage.delete(page.hero_image.file.name)
+    for url in ("/zh-hans/projects/", "/zh-hans/", site.org_page.url, page.url):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "午餐" in response.content.decode()
+
+
 def test_home_links_organizations_projects_and_updates(client, site):
     page = site.add_project(title="冬衣", is_featured=True)
     site.add_update(page, 1)
@@ -129,3 +142,19 @@ def test_a_restricted_home_page_stays_private(client, site):
     PageViewRestriction.objects.create(page=site.home, restriction_type="login")
     assert client.get("/zh-hans/").status_code == 302
     assert client.get(site.index.url).status_code == 302
+
+
+def test_a_project_page_lists_its_updates_with_their_links_and_plain_text(client, site):
+    page = site.add_project(title="冬衣")
+    update = site.add_update(page, 1)
+    update.body = (
+        f'<p>Tom &amp; Jerry <b>bought</b> <a linktype="page" id="{site.index.pk}">coats</a></p>'
+        f"<p>{'很长的动态。' * 40}</p>"
+    )
+    update.save_revision().publish()
+    body = client.get(page.url).content.decode()
+    assert f'<h3><a href="{update.url}">{update.title}</a></h3>' in body
+    # What the page shows is the update's rich text with its tags stripped, cut at 160 characters.
+    excerpt = truncatechars(striptags(richtext(update.body)), 160)
+    assert f'<div class="muted">{excerpt}</div>' in body
+    assert "Tom &amp; Jerry bought coats" in body
