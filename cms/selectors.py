@@ -29,6 +29,7 @@ CARD_IMAGE = "fill-640x360"
 HERO_IMAGE = "fill-1200x600"
 OG_IMAGE = "fill-1200x630"  # the project page's picture for link previews
 PROJECTS_PER_PAGE = 12
+CARD_GROUPS = 2  # beneficiary groups a card names
 _CARD_PROJECT_FIELDS = (
     "status",
     "is_urgent",
@@ -285,7 +286,7 @@ class ProjectCard:
     image_alt: str
     organization_name: str
     project: Project  # only _CARD_PROJECT_FIELDS are loaded
-    groups: list
+    groups: list  # the labels of its first CARD_GROUPS beneficiary groups
     totals: object
     hero_image: object = None  # only _CARD_IMAGE_FIELDS are loaded
 
@@ -320,8 +321,18 @@ class ProjectCard:
         return ngettext("%(days)s day left", "%(days)s days left", days) % {"days": days}
 
 
+def _card_group(index: int):
+    """The code of the project's beneficiary group at `index` (in code order), or None."""
+    chosen = Project.beneficiary_groups.through.objects.filter(project_id=OuterRef("project_id"))
+    return Subquery(
+        chosen.order_by("beneficiarygroup_id").values("beneficiarygroup_id")[index : index + 1]
+    )
+
+
 def _card_rows(pages):
-    return pages.values_list(*_CARD_COLUMNS.values())
+    return pages.values_list(
+        *_CARD_COLUMNS.values(), *(_card_group(index) for index in range(CARD_GROUPS))
+    )
 
 
 _CARDS_BY_ID = PreparedQuery(
@@ -345,26 +356,13 @@ _ORGANIZATION_CARDS = PreparedQuery(
         )[:limit]
     ),
 )
-_GROUPS = PreparedQuery(
-    Project.beneficiary_groups.through,
-    lambda *, project_ids: (
-        Project.beneficiary_groups.through.objects.filter(project_id__in=project_ids)
-        .order_by("beneficiarygroup_id")
-        .values_list("project_id", "beneficiarygroup_id")
-    ),
-)
 
 
 def project_cards(*, rows, request=None) -> list[ProjectCard]:
-    """Cards for rows of card columns (_CARD_COLUMNS, in order), in at most three more queries:
-    their beneficiary groups, their totals, and renditions the cache lacks."""
-    names = list(_CARD_COLUMNS)
+    """Cards for rows of _card_rows, in at most two more queries: their totals, and renditions
+    the cache lacks."""
+    names = [*_CARD_COLUMNS, *(f"group_{index}" for index in range(CARD_GROUPS))]
     rows = [dict(zip(names, row, strict=True)) for row in rows]
-    project_ids = [row["project_id"] for row in rows]
-    groups = {project_id: [] for project_id in project_ids}
-    if project_ids:
-        for project_id, code in _GROUPS.rows(project_ids=project_ids):
-            groups[project_id].append(BeneficiaryGroupCode(code).label)
     cards = []
     for row in rows:
         project = partial_model(
@@ -387,7 +385,11 @@ def project_cards(*, rows, request=None) -> list[ProjectCard]:
                 image_alt=row["image_alt"],
                 organization_name=row["organization_name"],
                 project=project,
-                groups=groups[project.pk],
+                groups=[
+                    BeneficiaryGroupCode(row[f"group_{index}"]).label
+                    for index in range(CARD_GROUPS)
+                    if row[f"group_{index}"] is not None
+                ],
                 totals=None,
                 hero_image=image,
             )
