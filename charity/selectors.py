@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
-from config.prepared import PreparedQuery
+from config.prepared import PreparedQuery, over_all_rows
 
 from .models import (
     AuditEntry,
@@ -167,12 +167,20 @@ class MoneyTotals:
     currency: str
 
 
+_PLATFORM_MONEY = PreparedQuery(
+    LedgerEntry,
+    lambda *, currency: (
+        over_all_rows(LedgerEntry.objects.filter(currency=currency))
+        .annotate(raised=Sum("amount", filter=Q(donation__isnull=False)), donors=_counted_donors())
+        .values_list("raised", "donors")
+    ),
+)
+
+
 def platform_money(*, currency: str = "CNY") -> MoneyTotals:
     """One query: all money received on the platform in `currency`, net of refunds, and donors."""
-    row = LedgerEntry.objects.filter(currency=currency).aggregate(
-        raised=Sum("amount", filter=Q(donation__isnull=False)), donors=_counted_donors()
-    )
-    return MoneyTotals(raised=row["raised"] or 0, donors=row["donors"] or 0, currency=currency)
+    ((raised, donors),) = _PLATFORM_MONEY.rows(currency=currency)
+    return MoneyTotals(raised=raised or 0, donors=donors or 0, currency=currency)
 
 
 def public_projects() -> QuerySet[Project]:

@@ -19,7 +19,7 @@ from charity.models import BeneficiaryGroupCode, Organization, Project, ProjectS
 from charity.regions import province_choices
 from charity.selectors import project_totals
 from charity.templatetags.money import format_money
-from config.prepared import PreparedQuery
+from config.prepared import PreparedQuery, over_all_rows
 
 from .models import CharityProjectPage, ProjectUpdatePage
 from .search import query_text
@@ -561,20 +561,33 @@ class PlatformTotals:
     volunteer_hours: int
 
 
+def _platform_counts():
+    from charity.selectors import public_projects
+
+    return (
+        over_all_rows(Organization.objects.filter(verified_at__isnull=False))
+        .annotate(
+            organizations=Count("pk", distinct=True),
+            projects=Count("projects", distinct=True, filter=Q(projects__in=public_projects())),
+        )
+        .values_list("organizations", "projects")
+    )
+
+
+_PLATFORM_COUNTS = PreparedQuery(Organization, _platform_counts)
+
+
 def platform_totals() -> PlatformTotals:
     """Figures for the home page, in three queries; money in yuan, summed over the ledger;
     volunteer hours are the approved ones, in whole hours."""
-    from charity.selectors import platform_money, public_projects
+    from charity.selectors import platform_money
     from volunteers.selectors import approved_volunteer_minutes
 
     money = platform_money(currency="CNY")
-    counts = Organization.objects.filter(verified_at__isnull=False).aggregate(
-        organizations=Count("pk", distinct=True),
-        projects=Count("projects", distinct=True, filter=Q(projects__in=public_projects())),
-    )
+    ((organizations, projects),) = _PLATFORM_COUNTS.rows()
     return PlatformTotals(
-        organizations=counts["organizations"],
-        projects=counts["projects"],
+        organizations=organizations,
+        projects=projects,
         raised=money.raised,
         donors=money.donors,
         volunteer_hours=approved_volunteer_minutes() // 60,

@@ -22,7 +22,7 @@ from itertools import count
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 
 _UNPREPARABLE = object()
 _stand_ins = count(start=-2_000_000_000, step=-7)  # values no real row argument takes
@@ -110,3 +110,10 @@ class PreparedQuery:
         if set(places.values()) != set(where.values()) or any(str(v) in sql for v in where):
             return _UNPREPARABLE
         return sql, tuple(params), places, compiler
+
+
+def over_all_rows(queryset: QuerySet) -> QuerySet:
+    """The queryset grouped as one: annotate it with aggregates and take values_list() for what
+    aggregate() gives (a dict, which cannot be prepared). Grouped by a constant, the rows form a
+    single group, so there is one row of results even when no row matches."""
+    return queryset.order_by().annotate(over_all_rows=Value(1)).values("over_all_rows")

@@ -4,12 +4,12 @@ import datetime
 from unittest import mock
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from charity.models import Organization
-from config.prepared import PreparedQuery
+from config.prepared import PreparedQuery, over_all_rows
 
 from .factories import OrganizationFactory
 
@@ -98,3 +98,24 @@ def test_a_query_that_cannot_match_returns_no_rows(organizations):
     query = PreparedQuery(Organization, by_name)
     assert query.rows(names=[]) == []
     assert query.rows(names=["甲会"]) == list(by_name(names=["甲会"]))
+
+
+def counted(*, slug):
+    return (
+        over_all_rows(Organization.objects.filter(slug=slug))
+        .annotate(organizations=Count("pk"), newest=Max("verified_at"))
+        .values_list("organizations", "newest")
+    )
+
+
+def test_aggregates_over_all_rows_come_as_one_row_even_when_none_match(organizations):
+    query = PreparedQuery(Organization, counted)
+    with compilations() as as_sql:
+        for slug in (organizations[1].slug, "nobody", organizations[3].slug):
+            aggregate = Organization.objects.filter(slug=slug).aggregate(
+                organizations=Count("pk"), newest=Max("verified_at")
+            )
+            assert query.rows(slug=slug) == [(aggregate["organizations"], aggregate["newest"])]
+    assert as_sql.call_count == 1 + 3  # prepared once; aggregate() compiles each time
+    assert query.rows(slug="nobody") == [(0, None)]
+    assert query.rows(slug=organizations[3].slug) == [(1, organizations[3].verified_at)]

@@ -23,6 +23,7 @@ from django.utils import timezone
 from charity.models import Organization
 from charity.permissions import can
 from charity.regions import region_full_name
+from config.prepared import PreparedQuery, over_all_rows
 
 from .models import (
     ACTIVE_STATUSES,
@@ -152,13 +153,7 @@ def volunteer_service_record(profile: VolunteerProfile) -> ServiceRecord:
     )
 
 
-def approved_volunteer_minutes(
-    organization: Organization | None = None,
-    start: datetime.datetime | None = None,
-    end: datetime.datetime | None = None,
-) -> int:
-    """Minutes of approved service on shifts starting in [start, end), for one organization or
-    the whole platform. One query."""
+def _approved_minutes(*, organization=None, start=None, end=None):
     signups = _approved(ShiftSignup.objects.all())
     if organization is not None:
         signups = signups.filter(shift__task__organization=organization)
@@ -166,7 +161,26 @@ def approved_volunteer_minutes(
         signups = signups.filter(shift__starts_at__gte=start)
     if end is not None:
         signups = signups.filter(shift__starts_at__lt=end)
-    return signups.aggregate(total=Sum("approved_minutes"))["total"] or 0
+    return over_all_rows(signups).annotate(total=Sum("approved_minutes")).values_list("total")
+
+
+_APPROVED_MINUTES = PreparedQuery(ShiftSignup, _approved_minutes)
+
+
+def approved_volunteer_minutes(
+    organization: Organization | None = None,
+    start: datetime.datetime | None = None,
+    end: datetime.datetime | None = None,
+) -> int:
+    """Minutes of approved service on shifts starting in [start, end), for one organization or
+    the whole platform. One query."""
+    given = {"organization": organization, "start": start, "end": end}
+    if organization is not None:
+        given["organization"] = organization.pk
+    ((total,),) = _APPROVED_MINUTES.rows(
+        **{name: value for name, value in given.items() if value is not None}
+    )
+    return total or 0
 
 
 def shift_roster(shift: Shift) -> list[ShiftSignup]:
