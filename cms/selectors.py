@@ -2,12 +2,14 @@
 
 import datetime
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django import forms
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Left, Length
 from django.http import Http404
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
@@ -522,15 +524,21 @@ def url_below(page, page_url: str | None, url_path: str) -> str | None:
     site and its root again for each page). With or without a final slash, as `page`'s has."""
     if page_url is None or not url_path.startswith(page.url_path):
         return None
-    url = page_url.rstrip("/") + "/" + url_path[len(page.url_path) :]
+    url = page_url.rstrip("/") + "/" + _as_reversed(url_path[len(page.url_path) :])
     return url if page_url.endswith("/") else url.rstrip("/")
+
+
+def _as_reversed(path: str) -> str:
+    """`path` quoted as Django's reverse() quotes it (a Chinese slug becomes %E5…), so that URLs
+    made here are the ones Page.get_url makes."""
+    return quote(path, safe=RFC3986_SUBDELIMS + "/~:@")
 
 
 def url_above(page, page_url: str | None) -> str | None:
     """The URL of `page`'s parent, given `page`'s URL (see url_below); None when it does not
     follow from it (`page` is a site's root)."""
     slash = "/" if page_url and page_url.endswith("/") else ""
-    suffix = f"/{page.slug}{slash}"
+    suffix = f"/{_as_reversed(page.slug)}{slash}"
     if page_url is None or not page_url.endswith(suffix) or len(page_url) == len(suffix):
         return None
     return page_url[: -len(suffix)] + "/" if slash else page_url[: -len(suffix)]

@@ -4,12 +4,15 @@ import pytest
 from django.db import connection
 from django.template.defaultfilters import striptags, truncatechars
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import PageViewRestriction
 from wagtail.templatetags.wagtailcore_tags import richtext
 
+from cms.models import ProjectUpdatePage
 from cms.selectors import CARD_IMAGE
+from tests.cms.conftest import publish_child
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +101,21 @@ def test_a_picture_whose_file_is_gone_leaves_its_cards_and_page_standing(client,
         response = client.get(url)
         assert response.status_code == 200, url
         assert "午餐" in response.content.decode()
+
+
+def test_links_to_pages_with_chinese_slugs_are_the_ones_wagtail_makes(client, site):
+    """Wagtail's editor makes slugs from titles, in Chinese too; links built from a page's own
+    URL are quoted as Page.get_url quotes them."""
+    page = site.add_project(title="冬衣")
+    update = publish_child(
+        page,
+        ProjectUpdatePage(
+            title="第一批", slug="第一批冬衣", date=timezone.now().date(), body="<p>新闻</p>"
+        ),
+    )
+    assert "%E7%AC%AC" in update.url
+    for url in (page.url, "/zh-hans/"):
+        assert f'href="{update.url}"' in client.get(url).content.decode()
 
 
 def test_home_links_organizations_projects_and_updates(client, site):
