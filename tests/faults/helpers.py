@@ -210,6 +210,15 @@ class DatabaseLock:
         ).fetchall()
         return [pid for (pid,) in rows]
 
+    def backend_is_alive(self, pid: int) -> bool:
+        """PostgreSQL: whether the session with this process id still exists."""
+        self.connection.execute("SELECT pg_stat_clear_snapshot()")
+        return bool(
+            self.connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid]
+            ).fetchone()[0]
+        )
+
     def event_is_locked(self, event_id: str) -> bool:
         """PostgreSQL: whether another transaction holds the event's row lock right now."""
         import psycopg

@@ -74,7 +74,10 @@ def test_a_worker_whose_database_session_is_terminated_mid_apply_retries_and_app
         stopped_inside_apply(lock, workers, payload["id"])
         (backend,) = lock.waiting_backends()
         lock.connection.execute("SELECT pg_terminate_backend(%s)", [backend])
-        wait_for(lambda: not lock.event_is_locked(payload["id"]), what="the session to end")
+        # The session ends (and its transaction with it). Not "the event is no longer locked":
+        # the retry may come at once (retry_backoff's jitter can make its countdown 0 s) and lock
+        # the event again before a poll sees it free.
+        wait_for(lambda: not lock.backend_is_alive(backend), what="the session to end")
     finally:
         lock.release()
     wait_for(
