@@ -24,6 +24,8 @@ from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.url_routing import RouteResult
 
+from config.prepared import PreparedQuery
+
 SITES_CACHE_KEY = "cms:sites"
 _SITE_FIELDS = ("id", "hostname", "port", "site_name", "root_page_id", "is_default_site")
 
@@ -117,6 +119,26 @@ def _chain_sql(connection, length: int) -> str:
     )
 
 
+_specific_page_queries = {}
+
+
+def _specific_page(model, pk):
+    """The page as its specific type. What its template reads anyway is loaded with it (see
+    serve_select_related); a page without related rows to load comes from a prepared query, as
+    the ORM would build it from the same columns."""
+    related = getattr(model, "serve_select_related", ())
+    if related:
+        return next(iter(model.objects.select_related(*related).filter(pk=pk)), None)
+    names = [field.attname for field in model._meta.concrete_fields]
+    query = _specific_page_queries.get(model)
+    if query is None:
+        query = _specific_page_queries[model] = PreparedQuery(
+            model, lambda *, pk: model.objects.filter(pk=pk).values_list(*names)
+        )
+    rows = query.rows(pk=pk)
+    return model.from_db(router.db_for_read(model), names, rows[0]) if rows else None
+
+
 def page_below(*, root_url_path: str, components: list[str]):
     """The live page at `root_url_path` + `components` whose ancestors below the home page at
     `root_url_path` are all live, as its specific type (or None), and whether that home page is
@@ -137,9 +159,7 @@ def page_below(*, root_url_path: str, components: list[str]):
     pk, content_type_id, _live, _title, any_view_restrictions = found
     root_live = bool(rows.get(root_url_path, (0, 0, False))[2])
     model = ContentType.objects.get_for_id(content_type_id).model_class() or Page
-    # What the page's template reads anyway is loaded with it (see serve_select_related).
-    related = getattr(model, "serve_select_related", ())
-    page = next(iter(model.objects.select_related(*related).filter(pk=pk)), None)
+    page = _specific_page(model, pk)
     if page is None:  # deleted in between
         return None, None
     if len(chain) > 1:

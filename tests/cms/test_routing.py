@@ -53,9 +53,14 @@ def paths(site, pages):
 
 def test_it_finds_what_wagtail_finds_at_every_depth(site, pages):
     for path in paths(site, pages):
-        found = fast_route(path, "zh-hans")
-        assert found == wagtail_route(path, "zh-hans")
-        assert type(found) is type(Page.objects.get(pk=found.pk).specific)
+        found, expected = fast_route(path, "zh-hans"), wagtail_route(path, "zh-hans")
+        assert found == expected
+        assert type(found) is type(expected) is type(Page.objects.get(pk=found.pk).specific)
+        fields = [field.attname for field in type(found)._meta.concrete_fields]
+        assert [getattr(found, name) for name in fields] == [
+            getattr(expected, name) for name in fields
+        ]
+        assert found._state.db == expected._state.db and not found._state.adding
 
 
 def test_a_missing_or_unpublished_page_is_left_to_wagtail_which_answers_404(client, site, pages):
