@@ -257,7 +257,8 @@ def project_listing(*, request, locale, organization: Organization | None = None
     except InvalidPage:
         raise Http404("No such page of projects") from None
     shown = list(page_obj.object_list)
-    rows = sorted(_CARDS_BY_ID.rows(ids=shown), key=lambda row: shown.index(row[0]))
+    position = {pk: index for index, pk in enumerate(shown)}
+    rows = sorted(_CARDS_BY_ID.rows(ids=shown), key=lambda row: position[row[0]])
     cards = project_cards(rows=rows, request=request)
     return ProjectListing(
         form=form, page_obj=page_obj, cards=cards, total=paginator.count, query=query
@@ -377,8 +378,7 @@ def project_cards(*, rows, request=None) -> list[ProjectCard]:
             image = partial_model(
                 get_image_model(), **{name: row[f"image_{name}"] for name in _CARD_IMAGE_FIELDS}
             )
-        # A page's URL needs only its url_path (and the cached site root paths).
-        url = Page(url_path=row["url_path"]).get_url(request)
+        url = url_of(row["url_path"], request)
         cards.append(
             ProjectCard(
                 title=row["title"],
@@ -407,6 +407,12 @@ def featured_project_cards(*, locale, request=None, limit: int = 6) -> list[Proj
     """Urgent projects first, then featured ones, still fundraising."""
     rows = _FEATURED_CARDS.rows(locale=locale, fixed={"limit": limit})
     return project_cards(rows=rows, request=request)
+
+
+def url_of(url_path: str, request=None) -> str | None:
+    """Page.get_url for a page known only by its url_path: that and the cached site root paths
+    are all it needs, so no page row is loaded."""
+    return Page(url_path=url_path).get_url(request)
 
 
 def partial_model(model, **values):
@@ -450,8 +456,7 @@ def recent_update_links(*, locale, request=None, limit: int = 4) -> list[UpdateL
         UpdateLink(
             title=title,
             date=date,
-            # A page's URL needs only its url_path (and the cached site root paths).
-            url=Page(url_path=url_path).get_url(request),
+            url=url_of(url_path, request),
             body=body,
             published_at=published_at,
             project_title=project_title,
@@ -492,8 +497,7 @@ def home_organizations(*, locale, request=None, limit: int = 6) -> list[Organiza
         organization.member_count = member_count
         organization.page_url = None
         if page_url_path is not None:
-            # A page's URL needs only its url_path (and the cached site root paths).
-            organization.page_url = Page(url_path=page_url_path).get_url(request)
+            organization.page_url = url_of(page_url_path, request)
         organizations.append(organization)
     return organizations
 

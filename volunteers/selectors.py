@@ -174,12 +174,9 @@ def approved_volunteer_minutes(
 ) -> int:
     """Minutes of approved service on shifts starting in [start, end), for one organization or
     the whole platform. One query."""
-    given = {"organization": organization, "start": start, "end": end}
-    if organization is not None:
-        given["organization"] = organization.pk
-    ((total,),) = _APPROVED_MINUTES.rows(
-        **{name: value for name, value in given.items() if value is not None}
-    )
+    given = {"organization": organization and organization.pk, "start": start, "end": end}
+    # Only the bounds given: each combination is a shape of its own (see config.prepared).
+    ((total,),) = _APPROVED_MINUTES.rows(**{k: v for k, v in given.items() if v is not None})
     return total or 0
 
 
