@@ -119,6 +119,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server, a Celery worker and tests read while one of them writes.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["timeout"] = 20
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=True
+):
+    # Parameters bound by the server, and a statement prepared once a kept connection has run it
+    # five times (psycopg's threshold): PostgreSQL then skips parsing and planning it. That was
+    # two thirds of the published pages' database time (bench/pages.py). Django leaves it off for
+    # poolers in transaction mode; set DATABASE_PREPARED_STATEMENTS=false behind one.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
