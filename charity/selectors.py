@@ -202,11 +202,11 @@ class PublicGift:
     monthly: bool
 
 
-def recent_gifts(*, project: Project, limit: int = 8) -> list[PublicGift]:
-    """One query: the latest gifts received for a project, newest first, anonymity respected."""
-    rows = (
+_RECENT_GIFTS = PreparedQuery(
+    Donation,
+    lambda *, project_id, limit: (
         Donation.objects.filter(
-            project_id=project.pk,
+            project_id=project_id,
             status__in=[DonationStatus.SUCCEEDED, DonationStatus.PARTIALLY_REFUNDED],
         )
         .order_by("-received_at", "-pk")
@@ -219,7 +219,13 @@ def recent_gifts(*, project: Project, limit: int = 8) -> list[PublicGift]:
             "received_at",
             "frequency",
         )[:limit]
-    )
+    ),
+)
+
+
+def recent_gifts(*, project: Project, limit: int = 8) -> list[PublicGift]:
+    """One query: the latest gifts received for a project, newest first, anonymity respected."""
+    rows = _RECENT_GIFTS.rows(project_id=project.pk, fixed={"limit": limit})
     return [
         PublicGift(
             # The name is dropped here, before any template sees it.
@@ -234,14 +240,20 @@ def recent_gifts(*, project: Project, limit: int = 8) -> list[PublicGift]:
     ]
 
 
-def project_beneficiary_groups(*, project_id: int) -> list:
-    """One query: the labels of the groups a project serves, in the order of their codes."""
-    codes = (
+_BENEFICIARY_GROUPS = PreparedQuery(
+    Project.beneficiary_groups.through,
+    lambda *, project_id: (
         Project.beneficiary_groups.through.objects.filter(project_id=project_id)
         .order_by("beneficiarygroup_id")
-        .values_list("beneficiarygroup_id", flat=True)
-    )
-    return [BeneficiaryGroupCode(code).label for code in codes]
+        .values_list("beneficiarygroup_id")
+    ),
+)
+
+
+def project_beneficiary_groups(*, project_id: int) -> list:
+    """One query: the labels of the groups a project serves, in the order of their codes."""
+    rows = _BENEFICIARY_GROUPS.rows(project_id=project_id)
+    return [BeneficiaryGroupCode(code).label for (code,) in rows]
 
 
 @dataclass(frozen=True)
@@ -264,11 +276,10 @@ class PublicExpenditure:
     public_payee = Expenditure.public_payee
 
 
-def published_expenditures(*, project: Project, limit: int = 50) -> list[PublicExpenditure]:
-    """Two queries (one without any): a project's published spending, newest first, with its
-    receipts. Payees that are individual beneficiaries are shown masked."""
-    rows = (
-        Expenditure.objects.filter(project_id=project.pk, status=ExpenditureStatus.PUBLISHED)
+_PUBLISHED_EXPENDITURES = PreparedQuery(
+    Expenditure,
+    lambda *, project_id, limit: (
+        Expenditure.objects.filter(project_id=project_id, status=ExpenditureStatus.PUBLISHED)
         .order_by("-spent_on", "-pk")
         .values_list(
             "pk",
@@ -283,16 +294,27 @@ def published_expenditures(*, project: Project, limit: int = 50) -> list[PublicE
             "amount",
             "currency",
         )[:limit]
-    )
+    ),
+)
+_RECEIPT_FILES = PreparedQuery(
+    ExpenditureDocument,
+    lambda *, expenditure_ids: (
+        ExpenditureDocument.objects.filter(expenditure_id__in=expenditure_ids)
+        .order_by("pk")
+        .values_list("expenditure_id", "file")
+    ),
+)
+
+
+def published_expenditures(*, project: Project, limit: int = 50) -> list[PublicExpenditure]:
+    """Two queries (one without any): a project's published spending, newest first, with its
+    receipts. Payees that are individual beneficiaries are shown masked."""
+    rows = _PUBLISHED_EXPENDITURES.rows(project_id=project.pk, fixed={"limit": limit})
     receipts = {row[0]: [] for row in rows}
     if receipts:
         # Two plain queries cost less than one joining the receipts to a limited subquery.
         storage = ExpenditureDocument._meta.get_field("file").storage
-        documents = (
-            ExpenditureDocument.objects.filter(expenditure_id__in=list(receipts))
-            .order_by("pk")
-            .values_list("expenditure_id", "file")
-        )
+        documents = _RECEIPT_FILES.rows(expenditure_ids=list(receipts))
         for expenditure_id, name in documents:
             receipts[expenditure_id].append(storage.url(name))
     return [

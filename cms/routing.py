@@ -119,24 +119,60 @@ def _chain_sql(connection, length: int) -> str:
     )
 
 
+class _SpecificPageQuery:
+    """A page of one specific type by its pk, with the rows named by the model's
+    serve_select_related (foreign keys), from one prepared query of their columns: each row is
+    built as select_related builds it, with from_db, and cached on the one that points to it."""
+
+    def __init__(self, model):
+        # (relation path, model, columns): the page's own first, each relation after the one it
+        # goes through.
+        self.parts = [((), model, [field.attname for field in model._meta.concrete_fields])]
+        for chain in getattr(model, "serve_select_related", ()):
+            names, current = chain.split("__"), model
+            for depth in range(1, len(names) + 1):
+                current = current._meta.get_field(names[depth - 1]).related_model
+                path = tuple(names[:depth])
+                if all(path != known for known, _model, _columns in self.parts):
+                    columns = [field.attname for field in current._meta.concrete_fields]
+                    self.parts.append((path, current, columns))
+        selected = [
+            "__".join((*path, column)) for path, _model, columns in self.parts for column in columns
+        ]
+        self.query = PreparedQuery(
+            model, lambda *, pk: model.objects.filter(pk=pk).values_list(*selected)
+        )
+
+    def get(self, pk):
+        rows = self.query.rows(pk=pk)
+        if not rows:
+            return None
+        values, db = iter(rows[0]), router.db_for_read(self.parts[0][1])
+        built = {}
+        for path, model, columns in self.parts:
+            own = [next(values) for _column in columns]
+            pk_value = own[columns.index(model._meta.pk.attname)]
+            instance = None if pk_value is None else model.from_db(db, columns, own)
+            if path:
+                holder = built[path[:-1]]
+                if holder is None:
+                    built[path] = None
+                    continue
+                type(holder)._meta.get_field(path[-1]).set_cached_value(holder, instance)
+            built[path] = instance
+        return built[()]
+
+
 _specific_page_queries = {}
 
 
 def _specific_page(model, pk):
-    """The page as its specific type. What its template reads anyway is loaded with it (see
-    serve_select_related); a page without related rows to load comes from a prepared query, as
-    the ORM would build it from the same columns."""
-    related = getattr(model, "serve_select_related", ())
-    if related:
-        return next(iter(model.objects.select_related(*related).filter(pk=pk)), None)
-    names = [field.attname for field in model._meta.concrete_fields]
+    """The page as its specific type, with what its template reads anyway (see
+    serve_select_related), from a prepared query."""
     query = _specific_page_queries.get(model)
     if query is None:
-        query = _specific_page_queries[model] = PreparedQuery(
-            model, lambda *, pk: model.objects.filter(pk=pk).values_list(*names)
-        )
-    rows = query.rows(pk=pk)
-    return model.from_db(router.db_for_read(model), names, rows[0]) if rows else None
+        query = _specific_page_queries[model] = _SpecificPageQuery(model)
+    return query.get(pk)
 
 
 def page_below(*, root_url_path: str, components: list[str]):

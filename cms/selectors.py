@@ -9,13 +9,14 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Left, Length
 from django.http import Http404
+from django.utils import translation
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
 from wagtail.images.shortcuts import get_rendition_or_not_found
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from charity.models import BeneficiaryGroupCode, Organization, Project, ProjectStatus
 from charity.regions import province_choices
@@ -411,8 +412,42 @@ def featured_project_cards(*, locale, request=None, limit: int = 6) -> list[Proj
 
 def url_of(url_path: str, request=None) -> str | None:
     """Page.get_url for a page known only by its url_path: that and the cached site root paths
-    are all it needs, so no page row is loaded."""
-    return Page(url_path=url_path).get_url(request)
+    are all it needs, so no page row is loaded.
+
+    With a request, each URL found is kept on it, and a page that is not itself a site's root
+    gets its parent's URL followed by its slug: its site root paths are its parent's, so that is
+    the URL Wagtail would make (see url_below). A dozen cards then ask Wagtail for one URL, not
+    a dozen, each with its own translation.override and reverse()."""
+    if request is None:
+        return Page(url_path=url_path).get_url()
+    try:
+        known = request._shanxin_page_urls
+    except AttributeError:
+        known = request._shanxin_page_urls = {}
+    language = translation.get_language()  # Page.get_url's URL depends on it
+    return _url_on(url_path, request, known, language)
+
+
+def _url_on(url_path: str, request, known: dict, language) -> str | None:
+    key = (language, url_path)
+    if key in known:
+        return known[key]
+    parent_path, _, slug = url_path.rstrip("/").rpartition("/")
+    try:
+        root_paths = request._wagtail_cached_site_root_paths  # where Page.get_url keeps them
+    except AttributeError:
+        root_paths = request._wagtail_cached_site_root_paths = Site.get_site_root_paths()
+    if not parent_path or any(root.root_path == url_path for root in root_paths):
+        url = Page(url_path=url_path).get_url(request)
+    else:
+        parent_url = _url_on(parent_path + "/", request, known, language)
+        if parent_url is None:
+            url = None
+        else:
+            url = parent_url.rstrip("/") + "/" + _as_reversed(slug)
+            url = url + "/" if parent_url.endswith("/") else url
+    known[key] = url
+    return url
 
 
 def partial_model(model, **values):
@@ -548,15 +583,30 @@ def url_above(page, page_url: str | None) -> str | None:
     return page_url[: -len(suffix)] + "/" if slash else page_url[: -len(suffix)]
 
 
-def project_updates(*, page: CharityProjectPage, page_url: str | None, limit: int = 10):
-    """One query: the newest live updates of a project page, in its language, with their URLs
-    (built from the page's, see url_below)."""
-    rows = (
+# A page's children are the pages one level down whose paths lie between its path and its path
+# followed by the alphabet's last step (paths compare byte by byte): unlike path__startswith, a
+# range takes the path as it is, so the query can be prepared.
+_PROJECT_UPDATES = PreparedQuery(
+    ProjectUpdatePage,
+    lambda *, locale_id, path, last_child_path, depth, limit: (
         ProjectUpdatePage.objects.filter(
-            live=True, locale_id=page.locale_id, path__startswith=page.path, depth=page.depth + 1
+            live=True, locale_id=locale_id, path__range=(path, last_child_path), depth=depth
         )
         .order_by("-date", "-pk")
         .values_list("title", "url_path", "date", "body")[:limit]
+    ),
+)
+
+
+def project_updates(*, page: CharityProjectPage, page_url: str | None, limit: int = 10):
+    """One query: the newest live updates of a project page, in its language, with their URLs
+    (built from the page's, see url_below)."""
+    rows = _PROJECT_UPDATES.rows(
+        locale_id=page.locale_id,
+        path=page.path,
+        last_child_path=page.path + Page.alphabet[-1] * Page.steplen,
+        depth=page.depth + 1,
+        fixed={"limit": limit},
     )
     return [
         UpdateTeaser(title=title, url=url_below(page, page_url, url_path), date=date, body=body)

@@ -8,15 +8,16 @@ flag) builds it with stand-in values, compiles it, and notes where each stand-in
 SQL's parameters. Later runs put their own values in those places and send the same SQL; Django's
 own compiler still converts the rows, so they are exactly what the queryset would return.
 
-Arguments are ints and strings (or lists of them), which a stand-in can take the place of, and
-bools and None, which are part of the shape. When a stand-in cannot be traced (a lookup rewrote
-it, or it ended up in the SQL text rather than the parameters), that shape is never prepared:
-the queryset is built and run each time, as usual.
+Arguments are ints, strings and datetimes (or lists of them), which a stand-in can take the
+place of, and bools and None, which are part of the shape. When a stand-in cannot be traced (a
+lookup rewrote it, or it ended up in the SQL text rather than the parameters, as SQLite's
+datetimes do), that shape is never prepared: the queryset is built and run each time, as usual.
 
 A build function must read nothing but its arguments: a value it takes from elsewhere (the
 time, a setting) would be frozen into the prepared SQL.
 """
 
+import datetime
 from collections.abc import Callable
 from itertools import count
 
@@ -36,6 +37,11 @@ def _stand_in(value):
         return number
     if isinstance(value, str):
         return f"\x1fprepared{-number}\x1f"
+    if isinstance(value, datetime.datetime):
+        # A moment early in 1900 (aware when the value is): no query is asked about it.
+        return datetime.datetime(1900, 1, 1, tzinfo=value.tzinfo) + datetime.timedelta(
+            microseconds=-number
+        )
     raise TypeError
 
 
@@ -104,7 +110,11 @@ class PreparedQuery:
             return _UNPREPARABLE
         places = {}
         for position, param in enumerate(params):
-            if isinstance(param, int | str) and not isinstance(param, bool) and param in where:
+            if (
+                isinstance(param, int | str | datetime.datetime)
+                and not isinstance(param, bool)
+                and param in where
+            ):
                 places[position] = where[param]
         # Every stand-in must be a parameter of its own, untouched, and nowhere in the SQL text.
         if set(places.values()) != set(where.values()) or any(str(v) in sql for v in where):

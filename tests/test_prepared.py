@@ -4,6 +4,7 @@ import datetime
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Max
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
@@ -74,6 +75,23 @@ def test_rows_are_converted_as_the_orm_converts_them(organizations):
         assert all(isinstance(verified_at, datetime.datetime) for _s, verified_at, _m in rows)
         assert all(verified_at.tzinfo is not None for _s, verified_at, _m in rows)
     assert len(rows) == 2  # verified within two days, but for the one left out
+
+
+def test_a_moment_is_bound_like_any_other_value(organizations):
+    """On PostgreSQL the moment goes to the database as it is: compiled once. SQLite's backend
+    turns it into text, where the stand-in cannot be traced: built each time, same rows."""
+    query = PreparedQuery(Organization, verified_since)
+    now = timezone.now()
+    with compilations() as as_sql:
+        for days in (0.5, 1.5, 3.5):
+            since = now - datetime.timedelta(days=days)
+            rows = query.rows(since=since, slug="nobody")
+            assert [slug for slug, _v, _m in rows] == [
+                organization.slug
+                for organization in organizations
+                if organization.verified_at >= since
+            ]
+    assert as_sql.call_count == (1 if connection.vendor == "postgresql" else 1 + 3)
 
 
 def test_a_value_a_lookup_rewrites_is_bound_by_the_orm_every_time(organizations):

@@ -439,15 +439,23 @@ class ProjectShift:
     place: str  # its task's
 
 
-def project_upcoming_shifts(*, project_id: int, limit: int = 5) -> list[ProjectShift]:
-    """The next shifts of the project's relief tasks, for its page. One query."""
-    rows = (
-        upcoming_shifts()
+_PROJECT_UPCOMING_SHIFTS = PreparedQuery(
+    Shift,
+    lambda *, project_id, now, limit: (
+        upcoming_shifts(now=now)
         .filter(task__project_id=project_id)
         .order_by("starts_at", "pk")
         .values_list(
             "pk", "starts_at", "ends_at", "capacity", "places_taken", "task__title", "task__place"
         )[:limit]
+    ),
+)
+
+
+def project_upcoming_shifts(*, project_id: int, limit: int = 5) -> list[ProjectShift]:
+    """The next shifts of the project's relief tasks, for its page. One query."""
+    rows = _PROJECT_UPCOMING_SHIFTS.rows(
+        project_id=project_id, now=timezone.now(), fixed={"limit": limit}
     )
     return [ProjectShift(*row) for row in rows]
 

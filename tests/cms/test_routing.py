@@ -6,6 +6,8 @@ from django.http import Http404
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page, Site
 
 from cms.routing import route_for_request, site_for_request
@@ -37,7 +39,13 @@ def fast_route(path, language):
 def pages(site):
     project = site.add_project(title="冬衣")
     update = site.add_update(project, 1)
-    return {"project": project, "update": update}
+    illustrated = site.add_project(title="午餐")
+    illustrated.hero_image = get_image_model().objects.create(
+        title="photo", file=get_test_image_file(size=(64, 48))
+    )
+    illustrated.hero_image_alt = "孩子们在吃午餐"
+    illustrated.save_revision().publish()
+    return {"project": project, "update": update, "illustrated": illustrated}
 
 
 def paths(site, pages):
@@ -61,6 +69,27 @@ def test_it_finds_what_wagtail_finds_at_every_depth(site, pages):
             getattr(expected, name) for name in fields
         ]
         assert found._state.db == expected._state.db and not found._state.adding
+        assert_related_rows_loaded(found)
+
+
+def fields_of(instance):
+    return [getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields]
+
+
+def assert_related_rows_loaded(page):
+    """What serve_select_related names comes with the page, as select_related loads it."""
+    for chain in getattr(type(page), "serve_select_related", ()):
+        expected = type(page).objects.select_related(chain).get(pk=page.pk)
+        found = page
+        with CaptureQueriesContext(connection) as queries:
+            for name in chain.split("__"):
+                found, expected = getattr(found, name), getattr(expected, name)
+                assert (found is None) == (expected is None), chain
+                if found is None:
+                    break
+                assert type(found) is type(expected) and fields_of(found) == fields_of(expected)
+                assert found._state.db == expected._state.db
+        assert not queries.captured_queries, chain
 
 
 def test_a_missing_or_unpublished_page_is_left_to_wagtail_which_answers_404(client, site, pages):
