@@ -8,6 +8,7 @@ forms use `LanguageMarkingSelect` for choices such as regions and organizations.
 """
 
 import re
+from functools import lru_cache
 
 from django import forms
 from django.utils import translation
@@ -19,7 +20,11 @@ LATIN = re.compile(r"[A-Za-z]")
 def text_language(text) -> str | None:
     """ "zh-Hans" for Chinese text, "en" for Latin text, None when it mixes both or has neither
     (a bilingual name like "孙悦 Sun Yue" is left to the page's language)."""
-    text = str(text or "")
+    return _language_of(str(text or ""))
+
+
+@lru_cache(maxsize=4096)  # the same names (provinces, organizations) on every page
+def _language_of(text: str) -> str | None:
     han, latin = bool(HAN.search(text)), bool(LATIN.search(text))
     if han and not latin:
         return "zh-Hans"

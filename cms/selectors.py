@@ -26,7 +26,7 @@ from config.prepared import PreparedQuery, over_all_rows
 
 from .models import CharityProjectPage, ProjectUpdatePage
 from .search import query_text
-from .widgets import LanguageMarkingListingSelect, ListingSelect
+from .widgets import LanguageMarkingListingSelect, ListingSelect, ListingTextInput
 
 CARD_IMAGE = "fill-640x360"
 HERO_IMAGE = "fill-1200x600"
@@ -66,36 +66,56 @@ class Sort:
     ]
 
 
+_EVERYONE = ("", _("All"))
+
+
 class ProjectFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    group = forms.ChoiceField(label=_("Who it helps"), required=False, widget=ListingSelect)
+    # The fixed choices are given here, once: each assignment in __init__ would normalize them
+    # again for every view of the index. Their labels are lazy, so each page has its language.
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=ListingTextInput)
+    group = forms.ChoiceField(
+        label=_("Who it helps"),
+        required=False,
+        choices=[_EVERYONE, *BeneficiaryGroupCode.choices],
+        widget=ListingSelect,
+    )
     # Province and organization names exist in Chinese only: their options say so on English pages.
     region = forms.ChoiceField(
-        label=_("Province"), required=False, widget=LanguageMarkingListingSelect
+        label=_("Province"),
+        required=False,
+        choices=[_EVERYONE, *province_choices()],
+        widget=LanguageMarkingListingSelect,
     )
     organization = forms.ChoiceField(
         label=_("Organization"), required=False, widget=LanguageMarkingListingSelect
     )
-    status = forms.ChoiceField(label=_("Status"), required=False, widget=ListingSelect)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            _EVERYONE,
+            *(
+                (status.value, status.label)
+                for status in (
+                    ProjectStatus.FUNDRAISING,
+                    ProjectStatus.CLOSED,
+                    ProjectStatus.COMPLETED,
+                )
+            ),
+        ],
+        widget=ListingSelect,
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"), required=False, choices=Sort.CHOICES, widget=ListingSelect
     )
 
     def __init__(self, *args, organizations=None, **kwargs):
+        """organizations: (slug, name) pairs to filter by; None leaves the filter out."""
         super().__init__(*args, **kwargs)
-        everyone = [("", _("All"))]
-        self.fields["group"].choices = everyone + BeneficiaryGroupCode.choices
-        self.fields["region"].choices = everyone + province_choices()
-        self.fields["status"].choices = everyone + [
-            (status.value, status.label)
-            for status in (ProjectStatus.FUNDRAISING, ProjectStatus.CLOSED, ProjectStatus.COMPLETED)
-        ]
         if organizations is None:
             del self.fields["organization"]
         else:
-            self.fields["organization"].choices = everyone + [
-                (organization.slug, organization.name) for organization in organizations
-            ]
+            self.fields["organization"].choices = [_EVERYONE, *organizations]
 
     def filters(self) -> dict:
         """The valid filters only: a bad value is dropped, so the list shows unfiltered."""
@@ -220,6 +240,13 @@ _LISTING_IDS = PreparedQuery(
 )
 
 
+# The organization filter's choices: (slug, name) of each verified organization.
+_FILTER_ORGANIZATIONS = PreparedQuery(
+    Organization,
+    lambda: Organization.objects.filter(verified_at__isnull=False).values_list("slug", "name"),
+)
+
+
 @dataclass
 class ProjectListing:
     form: ProjectFilterForm
@@ -231,7 +258,7 @@ class ProjectListing:
 
 def project_listing(*, request, locale, organization: Organization | None = None) -> ProjectListing:
     """The project index: filters from the query string, search, sort, one page of cards."""
-    organizations = None if organization else Organization.objects.filter(verified_at__isnull=False)
+    organizations = None if organization else _FILTER_ORGANIZATIONS.rows()
     form = ProjectFilterForm(request.GET, organizations=organizations)
     filters = form.filters()
     arguments = {"locale": locale}

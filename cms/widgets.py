@@ -1,22 +1,41 @@
 """Form widgets for the public pages."""
 
+import html
+
 from django import forms
-from django.utils.html import format_html, format_html_join
+from django.utils.functional import Promise
+from django.utils.safestring import mark_safe
 
 from charity.text_language import foreign_language
 
 
-def _attrs(attrs: dict):
+def _escaped(value) -> str:
+    # conditional_escape, without its lazy-argument wrapper: a listing escapes a few hundred values.
+    if isinstance(value, Promise):
+        value = str(value)
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
+def _attrs(attrs: dict) -> str:
     # As django/forms/widgets/attrs.html: False leaves the attribute out, True writes its name.
-    return format_html_join(
-        "",
-        " {}{}",
-        (
-            (name, "" if value is True else format_html('="{}"', value))
-            for name, value in attrs.items()
-            if value is not False
-        ),
+    return "".join(
+        f" {_escaped(name)}" if value is True else f' {_escaped(name)}="{_escaped(value)}"'
+        for name, value in attrs.items()
+        if value is not False
     )
+
+
+class ListingTextInput(forms.TextInput):
+    """A text input with the markup of Django's input.html and attrs.html, written without them
+    (see ListingSelect)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = self.format_value(value)
+        shown = "" if value is None else f' value="{_escaped(value)}"'
+        attributes = _attrs(self.build_attrs(self.attrs, attrs))
+        return mark_safe(  # noqa: S308  # nosec B308, B703: every value above is escaped
+            f'<input type="{_escaped(self.input_type)}" name="{_escaped(name)}"{shown}{attributes}>'
+        )
 
 
 class ListingSelect(forms.Select):
@@ -24,46 +43,39 @@ class ListingSelect(forms.Select):
     attrs.html), written without a template include per option: the project index's filters have
     some sixty options, which cost a third of the page's rendering through the templates. The
     options are read from the choices directly, as Select.optgroups reads them, without a
-    context dictionary per option."""
+    context dictionary per option, and escaped as format_html escapes them."""
 
     def option_attrs(self, label) -> dict:
         """Attributes of an option other than `selected` (none here; see subclasses)."""
         return {}
 
-    def _option(self, value, label, chosen: list[str], selected_one: list[bool]):
+    def _option(self, value, label, chosen: list[str], selected_one: list[bool]) -> str:
         value = "" if value is None else value
         # As Select.optgroups: the first option whose value was chosen is selected.
         selected = not selected_one[0] and str(value) in chosen
         if selected:
             selected_one[0] = True
         attrs = {**({"selected": True} if selected else {}), **self.option_attrs(label)}
-        return ('\n  <option value="{}"{}>{}</option>\n', value, _attrs(attrs), label)
+        return f'\n  <option value="{_escaped(value)}"{_attrs(attrs)}>{_escaped(label)}</option>\n'
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = self.format_value(value)
         selected_one = [False]
-        groups = []
+        options = []
         for option_value, option_label in self.choices:
             if isinstance(option_label, list | tuple):
-                options = [
+                grouped = "".join(
                     self._option(value, label, chosen, selected_one)
                     for value, label in option_label
-                ]
-                rendered = format_html(
-                    '\n  <optgroup label="{}">{}\n  </optgroup>',
-                    option_value,
-                    format_html_join("", "{}", ((format_html(*option),) for option in options)),
+                )
+                options.append(
+                    f'\n  <optgroup label="{_escaped(option_value)}">{grouped}\n  </optgroup>'
                 )
             else:
-                rendered = format_html(
-                    *self._option(option_value, option_label, chosen, selected_one)
-                )
-            groups.append((rendered,))
-        return format_html(
-            '<select name="{}"{}>{}\n</select>',
-            name,
-            _attrs(self.build_attrs(self.attrs, attrs)),
-            format_html_join("", "{}", groups),
+                options.append(self._option(option_value, option_label, chosen, selected_one))
+        attributes = _attrs(self.build_attrs(self.attrs, attrs))
+        return mark_safe(  # noqa: S308  # nosec B308, B703: every value above is escaped
+            f'<select name="{_escaped(name)}"{attributes}>{"".join(options)}\n</select>'
         )
 
 

@@ -1,11 +1,11 @@
-"""The listing's <select> writes exactly the markup Django's own templates write."""
+"""The listing's widgets write exactly the markup Django's own templates write."""
 
 import pytest
 from django import forms
 from django.utils import translation
 
 from charity.text_language import LanguageMarkingSelect
-from cms.widgets import LanguageMarkingListingSelect, ListingSelect
+from cms.widgets import LanguageMarkingListingSelect, ListingSelect, ListingTextInput
 
 CHOICES = [
     ("", "全部"),
@@ -35,3 +35,11 @@ def test_options_in_the_other_language_are_marked_as_the_forms_select_marks_them
             )
             assert ours == theirs
     assert ('lang="zh-Hans"' in ours) == (language == "en")
+
+
+def test_the_search_box_is_djangos_text_input():
+    for value in (None, "", "冬衣 <b>&", 12):
+        for attrs in ({"id": "id_q", "maxlength": 100}, {"required": True, "hidden": False}):
+            theirs = forms.TextInput().render("q", value, attrs=attrs)
+            assert ListingTextInput().render("q", value, attrs=attrs) == theirs
+    assert 'value="冬衣 &lt;b&gt;&amp;"' in ListingTextInput().render("q", "冬衣 <b>&")
