@@ -26,7 +26,9 @@ from django.db import connections, router
 from django.db.models import QuerySet, Value
 
 _UNPREPARABLE = object()
-_stand_ins = count(start=-2_000_000_000, step=-7)  # values no real row argument takes
+# Values no real argument takes, yet within every integer column's range: Django knows that a
+# negative number matches no row of a positive integer field, and compiles no query for it.
+_stand_ins = count(start=2_000_000_000, step=7)
 
 
 def _stand_in(value):
@@ -36,11 +38,11 @@ def _stand_in(value):
     if isinstance(value, int):
         return number
     if isinstance(value, str):
-        return f"\x1fprepared{-number}\x1f"
+        return f"\x1fprepared{number}\x1f"
     if isinstance(value, datetime.datetime):
         # A moment early in 1900 (aware when the value is): no query is asked about it.
         return datetime.datetime(1900, 1, 1, tzinfo=value.tzinfo) + datetime.timedelta(
-            microseconds=-number
+            microseconds=number
         )
     raise TypeError
 

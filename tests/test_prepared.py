@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Count, Max
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
+from wagtail.models import Page
 
 from charity.models import Organization
 from config.prepared import PreparedQuery, over_all_rows
@@ -92,6 +93,18 @@ def test_a_moment_is_bound_like_any_other_value(organizations):
                 if organization.verified_at >= since
             ]
     assert as_sql.call_count == (1 if connection.vendor == "postgresql" else 1 + 3)
+
+
+def test_a_positive_integer_field_is_prepared_too():
+    """Page.depth is a PositiveIntegerField: a stand-in it could not hold would leave nothing to
+    compile."""
+    query = PreparedQuery(Page, lambda *, depth: Page.objects.filter(depth=depth).values_list("pk"))
+    with compilations() as as_sql:
+        for depth in (1, 2, 3):
+            assert query.rows(depth=depth) == list(
+                Page.objects.filter(depth=depth).values_list("pk")
+            )
+    assert as_sql.call_count == 1 + 3
 
 
 def test_a_value_a_lookup_rewrites_is_bound_by_the_orm_every_time(organizations):
