@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 from django import forms
@@ -11,6 +12,7 @@ from django.db.models.functions import Left, Length
 from django.http import Http404
 from django.utils import translation
 from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
@@ -309,7 +311,7 @@ _CARD_COLUMNS = {
 
 @dataclass
 class ProjectCard:
-    """One project as its card shows it (see includes/project_card.html)."""
+    """One project as its card shows it (see cms.templatetags.project_cards)."""
 
     title: str
     url: str
@@ -324,6 +326,14 @@ class ProjectCard:
     @property
     def image(self):
         return rendition_or_not_found(self.hero_image, CARD_IMAGE) if self.hero_image else None
+
+    @property
+    def excerpt(self) -> str:
+        return _card_excerpt(self.summary)
+
+    @property
+    def status_label(self) -> str:
+        return ProjectStatus(self.project.status).label
 
     # The card's sentences, made here rather than with {% blocktranslate %} in the card's
     # template: a listing has a dozen cards, and four such tags each cost more than the rest of
@@ -350,6 +360,13 @@ class ProjectCard:
     def days_left_label(self) -> str:
         days = self.totals.days_left
         return ngettext("%(days)s day left", "%(days)s days left", days) % {"days": days}
+
+
+@lru_cache(maxsize=1024)
+def _card_excerpt(summary: str) -> str:
+    """The summary as {{ summary|truncatechars:90 }} shows it. Kept per text: cutting one costs
+    as much as the rest of its card, and the same dozen summaries are on every view."""
+    return Truncator(summary).chars(90)
 
 
 def _card_group(index: int):

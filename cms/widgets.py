@@ -1,25 +1,16 @@
 """Form widgets for the public pages."""
 
-import html
-
 from django import forms
-from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 
 from charity.text_language import foreign_language
-
-
-def _escaped(value) -> str:
-    # conditional_escape, without its lazy-argument wrapper: a listing escapes a few hundred values.
-    if isinstance(value, Promise):
-        value = str(value)
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+from config.html import escaped
 
 
 def _attrs(attrs: dict) -> str:
     # As django/forms/widgets/attrs.html: False leaves the attribute out, True writes its name.
     return "".join(
-        f" {_escaped(name)}" if value is True else f' {_escaped(name)}="{_escaped(value)}"'
+        f" {escaped(name)}" if value is True else f' {escaped(name)}="{escaped(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -31,10 +22,10 @@ class ListingTextInput(forms.TextInput):
 
     def render(self, name, value, attrs=None, renderer=None):
         value = self.format_value(value)
-        shown = "" if value is None else f' value="{_escaped(value)}"'
+        shown = "" if value is None else f' value="{escaped(value)}"'
         attributes = _attrs(self.build_attrs(self.attrs, attrs))
         return mark_safe(  # noqa: S308  # nosec B308, B703: every value above is escaped
-            f'<input type="{_escaped(self.input_type)}" name="{_escaped(name)}"{shown}{attributes}>'
+            f'<input type="{escaped(self.input_type)}" name="{escaped(name)}"{shown}{attributes}>'
         )
 
 
@@ -56,7 +47,7 @@ class ListingSelect(forms.Select):
         if selected:
             selected_one[0] = True
         attrs = {**({"selected": True} if selected else {}), **self.option_attrs(label)}
-        return f'\n  <option value="{_escaped(value)}"{_attrs(attrs)}>{_escaped(label)}</option>\n'
+        return f'\n  <option value="{escaped(value)}"{_attrs(attrs)}>{escaped(label)}</option>\n'
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = self.format_value(value)
@@ -69,13 +60,13 @@ class ListingSelect(forms.Select):
                     for value, label in option_label
                 )
                 options.append(
-                    f'\n  <optgroup label="{_escaped(option_value)}">{grouped}\n  </optgroup>'
+                    f'\n  <optgroup label="{escaped(option_value)}">{grouped}\n  </optgroup>'
                 )
             else:
                 options.append(self._option(option_value, option_label, chosen, selected_one))
         attributes = _attrs(self.build_attrs(self.attrs, attrs))
         return mark_safe(  # noqa: S308  # nosec B308, B703: every value above is escaped
-            f'<select name="{_escaped(name)}"{attributes}>{"".join(options)}\n</select>'
+            f'<select name="{escaped(name)}"{attributes}>{"".join(options)}\n</select>'
         )
 
 
