@@ -2,7 +2,6 @@
 
 import datetime
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import quote
 
 from django import forms
@@ -12,7 +11,6 @@ from django.db.models.functions import Left, Length
 from django.http import Http404
 from django.utils import translation
 from django.utils.http import RFC3986_SUBDELIMS
-from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
@@ -23,6 +21,7 @@ from wagtail.models import Page, Site
 from charity.models import BeneficiaryGroupCode, Organization, Project, ProjectStatus
 from charity.regions import province_choices
 from charity.selectors import project_totals
+from charity.templatetags.excerpts import excerpt
 from charity.templatetags.money import format_money
 from config.prepared import PreparedQuery, over_all_rows
 
@@ -329,7 +328,7 @@ class ProjectCard:
 
     @property
     def excerpt(self) -> str:
-        return _card_excerpt(self.summary)
+        return excerpt(self.summary, 90)
 
     @property
     def status_label(self) -> str:
@@ -360,13 +359,6 @@ class ProjectCard:
     def days_left_label(self) -> str:
         days = self.totals.days_left
         return ngettext("%(days)s day left", "%(days)s days left", days) % {"days": days}
-
-
-@lru_cache(maxsize=1024)
-def _card_excerpt(summary: str) -> str:
-    """The summary as {{ summary|truncatechars:90 }} shows it. Kept per text: cutting one costs
-    as much as the rest of its card, and the same dozen summaries are on every view."""
-    return Truncator(summary).chars(90)
 
 
 def _card_group(index: int):
