@@ -53,8 +53,11 @@ INDEX = "/zh-hans/projects/"
 CACHED_TARGET = 0.5
 UNCACHED_TARGET = 0.06
 QUERY_TARGET = 12
+# Sync workers, as the Procfile deploys them; two, not the README's 2 x cores + 1: the pages are
+# CPU-bound, and on two CPUs five workers gave the same ratios (0.062/0.056/0.061 uncached
+# against 0.067/0.054/0.062, within a run's noise).
 WORKERS = 2
-WORKER_CLASS = "sync"  # gunicorn's default, as the Procfile deploys it
+WORKER_CLASS = "sync"
 WRK_THREADS = 1
 WRK_CONNECTIONS = 8
 
@@ -181,7 +184,7 @@ def measure(args, servers: dict[str, Server], paths: list[str]) -> tuple[dict, d
         warm_up(server, paths, cached=name == "cached")
     print(
         f"\nwrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{args.duration}s x {args.rounds} rounds; "
-        f"gunicorn --workers {WORKERS} --worker-class {WORKER_CLASS} (as the README deploys it); "
+        f"gunicorn --workers {WORKERS} --worker-class {WORKER_CLASS}; "
         f"{os.cpu_count()} CPUs shared by wrk, gunicorn, PostgreSQL and Redis"
     )
     # Anything else running on the machine skews req/s; the load average shows it.
