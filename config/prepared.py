@@ -68,7 +68,7 @@ class PreparedQuery:
             shape = self._shapes[key] = self._prepare(connection, fixed, arguments)
         if shape is _UNPREPARABLE:
             return list(self._build(**fixed, **arguments))
-        sql, template, places, compiler = shape
+        sql, template, places, compiler, converters = shape
         params = list(template)
         for position, (name, index) in places.items():
             value = arguments[name]
@@ -76,7 +76,10 @@ class PreparedQuery:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+        # As compiler.results_iter converts them, with the converters it would look up each time.
+        if converters:
+            return [tuple(row) for row in compiler.apply_converters(fetched, converters)]
+        return [tuple(row) for row in fetched]
 
     @staticmethod
     def _shape(arguments) -> tuple:
@@ -121,7 +124,10 @@ class PreparedQuery:
         # Every stand-in must be a parameter of its own, untouched, and nowhere in the SQL text.
         if set(places.values()) != set(where.values()) or any(str(v) in sql for v in where):
             return _UNPREPARABLE
-        return sql, tuple(params), places, compiler
+        columns = [selected[0] for selected in compiler.select[0 : compiler.col_count]]
+        if compiler.has_composite_fields(columns):  # rows that results_iter regroups
+            return _UNPREPARABLE
+        return sql, tuple(params), places, compiler, compiler.get_converters(columns)
 
 
 def over_all_rows(queryset: QuerySet) -> QuerySet:
