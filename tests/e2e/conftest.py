@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test itself
 # are still synchronous and safe.
@@ -37,7 +38,17 @@ def screenshot(request):
 
     def take(name: str, page) -> Path:
         path = folder / f"{next(counter):02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.wait_for_load_state()
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        except PlaywrightError as error:
+            # Chromium now and then has no frame to give while it lays out a page it has just
+            # loaded ("Unable to capture screenshot"). The picture is for a person to look at:
+            # once the page has settled, it is taken again.
+            if "Unable to capture screenshot" not in str(error):
+                raise
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(path), full_page=True)
         return path
 
     return take
