@@ -68,13 +68,18 @@ def site_for_request(request) -> Site | None:
     return request._wagtail_site
 
 
-def _root_url_path(request, site) -> str | None:
-    """The URL path of the site's home page in the active language, from Wagtail's site root
-    paths (kept on the request, where Page.get_url looks for them too)."""
+def site_root_paths(request) -> list:
+    """Wagtail's site root paths, kept on the request where Page.get_url looks for them too."""
     try:
-        root_paths = request._wagtail_cached_site_root_paths
+        return request._wagtail_cached_site_root_paths
     except AttributeError:
-        root_paths = request._wagtail_cached_site_root_paths = Site.get_site_root_paths()
+        request._wagtail_cached_site_root_paths = Site.get_site_root_paths()
+        return request._wagtail_cached_site_root_paths
+
+
+def _root_url_path(request, site) -> str | None:
+    """The URL path of the site's home page in the active language."""
+    root_paths = site_root_paths(request)
     try:
         language = get_supported_content_language_variant(translation.get_language())
     except LookupError:
@@ -125,23 +130,29 @@ class _SpecificPageQuery:
     built as select_related builds it, with from_db, and cached on the one that points to it."""
 
     def __init__(self, model):
-        # (relation path, model, columns): the page's own first, each relation after the one it
-        # goes through.
-        self.parts = [((), model, [field.attname for field in model._meta.concrete_fields])]
+        # (relation path, model, columns, where its pk is among them): the page's own first,
+        # each relation after the one it goes through.
+        self.parts = [self._part((), model)]
         for chain in getattr(model, "serve_select_related", ()):
             names, current = chain.split("__"), model
             for depth in range(1, len(names) + 1):
                 current = current._meta.get_field(names[depth - 1]).related_model
                 path = tuple(names[:depth])
-                if all(path != known for known, _model, _columns in self.parts):
-                    columns = [field.attname for field in current._meta.concrete_fields]
-                    self.parts.append((path, current, columns))
+                if all(path != part[0] for part in self.parts):
+                    self.parts.append(self._part(path, current))
         selected = [
-            "__".join((*path, column)) for path, _model, columns in self.parts for column in columns
+            "__".join((*path, column))
+            for path, _model, columns, _pk in self.parts
+            for column in columns
         ]
         self.query = PreparedQuery(
             model, lambda *, pk: model.objects.filter(pk=pk).values_list(*selected)
         )
+
+    @staticmethod
+    def _part(path, model):
+        columns = [field.attname for field in model._meta.concrete_fields]
+        return path, model, columns, columns.index(model._meta.pk.attname)
 
     def get(self, pk):
         rows = self.query.rows(pk=pk)
@@ -149,10 +160,9 @@ class _SpecificPageQuery:
             return None
         values, db = iter(rows[0]), router.db_for_read(self.parts[0][1])
         built = {}
-        for path, model, columns in self.parts:
+        for path, model, columns, pk_index in self.parts:
             own = [next(values) for _column in columns]
-            pk_value = own[columns.index(model._meta.pk.attname)]
-            instance = None if pk_value is None else model.from_db(db, columns, own)
+            instance = None if own[pk_index] is None else model.from_db(db, columns, own)
             if path:
                 holder = built[path[:-1]]
                 if holder is None:

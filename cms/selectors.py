@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
 from wagtail.images.shortcuts import get_rendition_or_not_found
-from wagtail.models import Page, Site
+from wagtail.models import Page
 
 from charity.models import BeneficiaryGroupCode, Organization, Project, ProjectStatus
 from charity.regions import province_choices
@@ -26,6 +26,7 @@ from charity.templatetags.money import format_money
 from config.prepared import PreparedQuery, over_all_rows
 
 from .models import CharityProjectPage, ProjectUpdatePage
+from .routing import site_root_paths
 from .search import query_text
 from .widgets import LanguageMarkingListingSelect, ListingSelect, ListingTextInput
 
@@ -469,19 +470,11 @@ def _url_on(url_path: str, request, known: dict, language) -> str | None:
     if key in known:
         return known[key]
     parent_path, _, slug = url_path.rstrip("/").rpartition("/")
-    try:
-        root_paths = request._wagtail_cached_site_root_paths  # where Page.get_url keeps them
-    except AttributeError:
-        root_paths = request._wagtail_cached_site_root_paths = Site.get_site_root_paths()
-    if not parent_path or any(root.root_path == url_path for root in root_paths):
+    if not parent_path or any(root.root_path == url_path for root in site_root_paths(request)):
         url = Page(url_path=url_path).get_url(request)
     else:
         parent_url = _url_on(parent_path + "/", request, known, language)
-        if parent_url is None:
-            url = None
-        else:
-            url = parent_url.rstrip("/") + "/" + _as_reversed(slug)
-            url = url + "/" if parent_url.endswith("/") else url
+        url = None if parent_url is None else _followed_by(parent_url, slug + "/")
     known[key] = url
     return url
 
@@ -599,7 +592,13 @@ def url_below(page, page_url: str | None, url_path: str) -> str | None:
     site and its root again for each page). With or without a final slash, as `page`'s has."""
     if page_url is None or not url_path.startswith(page.url_path):
         return None
-    url = page_url.rstrip("/") + "/" + _as_reversed(url_path[len(page.url_path) :])
+    return _followed_by(page_url, url_path[len(page.url_path) :])
+
+
+def _followed_by(page_url: str, rest: str) -> str:
+    """The URL of the page whose url_path is the page at `page_url`'s followed by `rest`, with or
+    without a final slash as `page_url` has it."""
+    url = page_url.rstrip("/") + "/" + _as_reversed(rest)
     return url if page_url.endswith("/") else url.rstrip("/")
 
 
